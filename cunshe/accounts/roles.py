@@ -1,0 +1,89 @@
+"""Roles, the region level each is granted at, and what each may do.
+
+Permissions are plain names, namespaced by app ("regions.view"). Later apps add theirs to
+ROLE_PERMISSIONS here, in one place, so that who-may-do-what is readable as a table.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from cunshe.regions.models import Level
+
+
+class Role(models.TextChoices):
+    VILLAGER = "villager", _("村民")
+    VILLAGE_CLERK = "village_clerk", _("村社区工作者/代办员")
+    VILLAGE_LEADER = "village_leader", _("村两委成员")
+    TOWNSHIP_OFFICER = "township_officer", _("乡镇干部")
+    COUNTY_OFFICER = "county_officer", _("县级部门干部")
+    CITY_OFFICIAL = "city_official", _("市级干部")
+    PROVINCE_OFFICIAL = "province_official", _("省级干部")
+    AUDITOR = "auditor", _("只读督查员")
+    SYSTEM_ADMIN = "system_admin", _("系统管理员")
+    SECURITY_ADMIN = "security_admin", _("安全管理员")
+    AUDIT_ADMIN = "audit_admin", _("审计管理员")
+
+
+class Department(models.TextChoices):
+    CIVIL_AFFAIRS = "civil_affairs", _("民政")
+    HUMAN_RESOURCES = "hr_social_security", _("人社")
+    MEDICAL_INSURANCE = "medical_insurance", _("医保")
+    HEALTH = "health", _("卫健")
+    JUSTICE = "justice", _("司法")
+    PUBLIC_SECURITY = "public_security", _("公安")
+    AGRICULTURE = "agriculture", _("农业农村")
+    HOUSING = "housing", _("住建")
+    ENVIRONMENT = "environment", _("生态环境")
+    CULTURE_TOURISM = "culture_tourism", _("文旅")
+    WOMEN = "womens_federation", _("妇联")
+    DISABLED = "disabled_federation", _("残联")
+    YOUTH_LEAGUE = "youth_league", _("团委")
+
+
+# The region level at which each role is granted; a role × region outside it is refused.
+ROLE_LEVELS: dict[str, set[int]] = {
+    Role.VILLAGER: {Level.VILLAGE, Level.GROUP},
+    Role.VILLAGE_CLERK: {Level.VILLAGE},
+    Role.VILLAGE_LEADER: {Level.VILLAGE},
+    Role.TOWNSHIP_OFFICER: {Level.TOWNSHIP},
+    Role.COUNTY_OFFICER: {Level.COUNTY},
+    Role.CITY_OFFICIAL: {Level.PREFECTURE},
+    Role.PROVINCE_OFFICIAL: {Level.PROVINCE},
+    Role.AUDITOR: {Level.PROVINCE, Level.PREFECTURE, Level.COUNTY, Level.TOWNSHIP},
+    Role.SYSTEM_ADMIN: {Level.PROVINCE, Level.PREFECTURE, Level.COUNTY},
+    Role.SECURITY_ADMIN: {Level.PROVINCE, Level.PREFECTURE, Level.COUNTY},
+    Role.AUDIT_ADMIN: {Level.PROVINCE, Level.PREFECTURE, Level.COUNTY},
+}
+
+STAFF_ROLES = frozenset(set(Role) - {Role.VILLAGER})
+DEPARTMENT_ROLES = frozenset({Role.COUNTY_OFFICER})
+ADMIN_ROLES = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN})
+
+_OFFICIAL_READ = {"regions.view"}
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.VILLAGER: frozenset({"regions.view"}),
+    Role.VILLAGE_CLERK: frozenset({"regions.view", "regions.manage_groups"}),
+    Role.VILLAGE_LEADER: frozenset({"regions.view", "regions.manage_groups"}),
+    Role.TOWNSHIP_OFFICER: frozenset(_OFFICIAL_READ),
+    Role.COUNTY_OFFICER: frozenset(_OFFICIAL_READ),
+    Role.CITY_OFFICIAL: frozenset(_OFFICIAL_READ),
+    Role.PROVINCE_OFFICIAL: frozenset(_OFFICIAL_READ),
+    Role.AUDITOR: frozenset(_OFFICIAL_READ),
+    # 三权分立: the system administrator runs the platform but neither reads the audit trail
+    # nor grants roles; the security administrator manages users and roles; the audit
+    # administrator only reads the audit trail.
+    Role.SYSTEM_ADMIN: frozenset({"regions.view", "regions.import", "core.tasks_view"}),
+    Role.SECURITY_ADMIN: frozenset({"regions.view", "accounts.manage_users"}),
+    Role.AUDIT_ADMIN: frozenset({"regions.view", "core.audit_view"}),
+}
+
+
+def permissions_for(role: str) -> frozenset[str]:
+    return ROLE_PERMISSIONS.get(role, frozenset())
+
+
+def is_staff_role(role: str) -> bool:
+    return role in STAFF_ROLES

@@ -1,0 +1,156 @@
+"""Writing and verifying the audit trail."""
+
+from __future__ import annotations
+
+import contextvars
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from cunshe.core.models import AuditEvent
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from cunshe.core.jurisdiction import Jurisdiction
+
+GENESIS = "0" * 64
+# Values under these keys would put personal data into the trail; refuse them outright.
+FORBIDDEN_DETAIL_KEYS = frozenset(
+    {"password", "id_number", "phone", "token", "secret", "otp", "diagnosis", "address"}
+)
+_LOCK_KEY = 7351_2016  # arbitrary constant naming the audit chain's advisory lock
+
+_current_request: contextvars.ContextVar[HttpRequest | None] = contextvars.ContextVar(
+    "cunshe_request", default=None
+)
+
+
+def set_current_request(request: HttpRequest | None) -> contextvars.Token:
+    return _current_request.set(request)
+
+
+def reset_current_request(token: contextvars.Token) -> None:
+    _current_request.reset(token)
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    # Behind the provincial reverse proxy the first X-Forwarded-For hop is the client.
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    ip = forwarded.split(",")[0].strip() if forwarded else request.META.get("REMOTE_ADDR")
+    return ip or None
+
+
+def _canonical(event: AuditEvent) -> bytes:
+    payload = [
+        event.at.isoformat(timespec="microseconds"),
+        event.actor_id,
+        event.actor_username,
+        event.role,
+        event.region_code,
+        event.action,
+        event.object_type,
+        event.object_id,
+        event.outcome,
+        event.ip,
+        event.request_id,
+        event.detail,
+    ]
+    return json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str).encode()
+
+
+def compute_hash(prev_hash: str, event: AuditEvent) -> str:
+    return hashlib.sha256(prev_hash.encode() + b"|" + _canonical(event)).hexdigest()
+
+
+def audit(
+    action: str,
+    *,
+    actor: Any = None,
+    jurisdiction: Jurisdiction | None = None,
+    obj: Any = None,
+    object_type: str = "",
+    object_id: str | int = "",
+    outcome: str = AuditEvent.Outcome.SUCCESS,
+    detail: dict[str, Any] | None = None,
+    request: HttpRequest | None = None,
+) -> AuditEvent:
+    """Append one event to the chain; actor, role, region, IP and request id default to the
+    current request's."""
+    if action.count(".") < 2:
+        raise ValueError(f"audit action {action!r} must be namespaced like app.thing.verb")
+    detail = dict(detail or {})
+    bad = FORBIDDEN_DETAIL_KEYS.intersection(detail)
+    if bad:
+        raise ValueError(f"audit detail must not carry personal data: {sorted(bad)}")
+    request = request or _current_request.get()
+    if request is not None:
+        if actor is None:
+            user = getattr(request, "user", None)
+            actor = user if user is not None and user.is_authenticated else None
+        if jurisdiction is None:
+            jurisdiction = getattr(request, "jurisdiction", None)
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or obj.pk
+    # Timezone-aware, microsecond-precision, stable through a database round trip.
+    now = timezone.now()
+    event = AuditEvent(
+        at=now,
+        actor_id=getattr(actor, "pk", None),
+        actor_username=getattr(actor, "username", "") or "",
+        role=getattr(jurisdiction, "role", "") or "",
+        region_code=(getattr(jurisdiction, "root_code", "") or "")[:15],
+        action=action,
+        object_type=str(object_type)[:60],
+        object_id=str(object_id)[:64],
+        outcome=str(outcome),
+        ip=client_ip(request) if request is not None else None,
+        request_id=getattr(request, "request_id", "") if request is not None else "",
+        detail=detail,
+    )
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cur:
+                cur.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+        last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
+        event.prev_hash = last or GENESIS
+        event.hash = compute_hash(event.prev_hash, event)
+        event.save(force_insert=True)
+    return event
+
+
+@dataclass
+class VerifyResult:
+    checked: int
+    broken_at: int | None = None
+    reason: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.broken_at is None
+
+
+def verify_chain(batch_size: int = 5000) -> VerifyResult:
+    """Walk the chain in id order and report the first event whose link does not hold."""
+    prev = GENESIS
+    checked = 0
+    last_id = 0
+    while True:
+        batch = list(AuditEvent.objects.filter(id__gt=last_id).order_by("id")[:batch_size])
+        if not batch:
+            return VerifyResult(checked=checked)
+        for event in batch:
+            if event.prev_hash != prev:
+                return VerifyResult(
+                    checked, event.id, "previous-hash link broken (an event was removed)"
+                )
+            if compute_hash(prev, event) != event.hash:
+                return VerifyResult(checked, event.id, "content does not match its hash (altered)")
+            prev = event.hash
+            checked += 1
+            last_id = event.id

@@ -1,0 +1,15 @@
+from django.urls import include, path
+
+from cunshe.api.api import api, openapi_json
+from cunshe.web import views as web_views
+
+urlpatterns = [
+    path("", include("cunshe.web.urls")),
+    path("accounts/", include("cunshe.accounts.urls")),
+    path("regions/", include("cunshe.regions.urls")),
+    path("core/", include("cunshe.core.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/openapi.json", openapi_json, name="openapi-json"),
+    path("api/v1/", api.urls),
+    path("healthz", web_views.healthz, name="healthz"),
+]
