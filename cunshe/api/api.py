@@ -7,6 +7,9 @@ from ninja import NinjaAPI
 
 api = NinjaAPI(title="村社通 API", version="1", urls_namespace="api")
 
+# Each app contributes a Router in its own api.py; they are mounted here, in one place.
+api.add_router("/regions/", "cunshe.regions.api.router")
+
 
 def openapi_json(request: HttpRequest) -> JsonResponse:
     return JsonResponse(
