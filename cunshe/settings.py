@@ -279,6 +279,10 @@ STATIC_ROOT = VAR_DIR / "staticfiles"
 VENDOR_STATIC_DIR = VAR_DIR / "vendor"
 VENDOR_STATIC_DIR.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [VENDOR_STATIC_DIR]
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Outside production, serve straight from the app and vendor folders (no collectstatic needed).
+WHITENOISE_USE_FINDERS = ENV in {"test", "development"}
+WHITENOISE_AUTOREFRESH = ENV == "development"
 STORAGES = {
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",

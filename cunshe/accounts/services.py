@@ -147,3 +147,35 @@ def api_token_revoke(*, user: User, token: ApiToken) -> ApiToken:
         token.save(update_fields=["revoked_at"])
         audit("accounts.api_token.revoked", actor=user, obj=token)
     return token
+
+
+@transaction.atomic
+def user_create(
+    *,
+    actor: User,
+    jurisdiction: Jurisdiction,
+    username: str,
+    display_name: str,
+    password: str,
+    phone: str = "",
+    role: str,
+    region: Region,
+    department: str = "",
+) -> User:
+    """Create an account together with its first role (an account with no role sees nothing)."""
+    _may_grant(jurisdiction)
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": _("该用户名已被使用。")})
+    user = User(username=username, display_name=display_name, phone=phone)
+    user.set_password(password)
+    user.save()
+    audit("accounts.user.created", actor=actor, jurisdiction=jurisdiction, obj=user)
+    role_assign(
+        actor=actor,
+        jurisdiction=jurisdiction,
+        user=user,
+        role=role,
+        region=region,
+        department=department,
+    )
+    return user

@@ -1,0 +1,101 @@
+"""User and role management for the security administrator (三权分立)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cunshe.accounts import selectors, services
+from cunshe.accounts.forms import CreateUserForm, GrantRoleForm
+from cunshe.accounts.models import RoleAssignment
+from cunshe.core.access import get_scoped_or_404, require_perm
+
+PERM = "accounts.manage_users"
+
+
+def _apply_errors(form, exc: ValidationError) -> None:  # type: ignore[no-untyped-def]
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+@login_required
+def user_list(request: HttpRequest) -> HttpResponse:
+    j = require_perm(request.jurisdiction, PERM)
+    q = request.GET.get("q", "").strip()[:40]
+    form = CreateUserForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = services.user_create(
+                actor=request.user,
+                jurisdiction=j,
+                username=data["username"],
+                display_name=data["display_name"],
+                password=data["password"],
+                phone=data["phone"],
+                role=data["role"],
+                region=data["region"],
+                department=data["department"],
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc) or _("没有权限。"))
+        else:
+            messages.success(request, _("账号已创建。"))
+            return redirect("accounts:user_detail", pk=user.pk)
+    users = selectors.users_within(j, q)
+    return render(request, "accounts/users.html", {"users": users, "form": form, "q": q})
+
+
+@login_required
+def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    j = require_perm(request.jurisdiction, PERM)
+    user = selectors.get_user_for(j, pk)
+    form = GrantRoleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.role_assign(
+                actor=request.user,
+                jurisdiction=j,
+                user=user,
+                role=data["role"],
+                region=data["region"],
+                department=data["department"],
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc) or _("没有权限。"))
+        else:
+            messages.success(request, _("角色已授予。"))
+            return redirect("accounts:user_detail", pk=user.pk)
+    assignments = selectors.assignments_of_user_within(j, user)
+    return render(
+        request,
+        "accounts/user_detail.html",
+        {"subject": user, "assignments": assignments, "form": form},
+    )
+
+
+@login_required
+@require_POST
+def assignment_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    j = require_perm(request.jurisdiction, PERM)
+    assignment = get_scoped_or_404(RoleAssignment.objects.all(), j, need=PERM, pk=pk)
+    try:
+        services.role_revoke(actor=request.user, jurisdiction=j, assignment=assignment)
+    except PermissionDenied as exc:
+        messages.error(request, str(exc) or _("没有权限。"))
+    else:
+        messages.success(request, _("角色已撤销。"))
+    return redirect("accounts:user_detail", pk=assignment.user_id)
