@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cunshe.accounts import views
+from cunshe.accounts import user_views, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -9,4 +9,7 @@ urlpatterns = [
     path("two-factor/", views.two_factor, name="two_factor"),
     path("switch/", views.switch_assignment, name="switch"),
     path("preferences/", views.preferences, name="preferences"),
+    path("users/", user_views.user_list, name="users"),
+    path("users/<int:pk>/", user_views.user_detail, name="user_detail"),
+    path("assignments/<int:pk>/revoke/", user_views.assignment_revoke, name="assignment_revoke"),
 ]
