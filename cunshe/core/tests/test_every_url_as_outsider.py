@@ -1,0 +1,156 @@
+"""Walk every URL pattern of the platform, pages and API, as the outsider and as an anonymous
+visitor, filling path parameters with other villages' objects. The outsider must never get
+another village's data; an anonymous visitor must be sent to sign in (or get 401 from the API)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from cunshe.accounts.models import RoleAssignment
+from cunshe.core.jurisdiction import system_scope
+
+# Strings that appear only in data of 榆树市 (villages A, B): the outsider must never see them.
+FOREIGN_MARKERS = ("闵家", "古城村", "榆树市", "220182", "clerk_a", "leader_a", "county_civil")
+
+# Pages an anonymous visitor may open (they carry no personal or village data).
+PUBLIC_PREFIXES = (
+    "/accounts/login/",
+    "/healthz",
+    "/api/openapi.json",
+    "/api/v1/openapi.json",
+    "/i18n/",
+    "/static/",
+    "/verify/",
+    "/public/",
+)
+
+_PARAM = re.compile(r"<(?:(?P<conv>[^>:]+):)?(?P<name>[^>]+)>")
+
+
+def _walk(patterns, prefix: str = "") -> Iterator[str]:
+    for p in patterns:
+        route = str(p.pattern)
+        if isinstance(p, URLResolver):
+            yield from _walk(p.url_patterns, prefix + route)
+        elif isinstance(p, URLPattern):
+            yield prefix + route
+
+
+def all_routes() -> list[str]:
+    routes = []
+    for route in _walk(get_resolver().url_patterns):
+        if route.startswith("^") or "(?P" in route:
+            continue  # regex routes (django's static helpers); none of ours
+        routes.append("/" + route)
+    return sorted(set(routes))
+
+
+def _foreign_values(cast) -> dict[str, list[str]]:
+    """Candidate path values that point at villages A/B's people and records."""
+    with system_scope("outsider walk test"):
+        ints = {cast.clerk_a.pk, cast.leader_a.pk, cast.county_civil.pk}
+        ints |= set(
+            RoleAssignment.objects.filter(user__in=[cast.clerk_a, cast.county_civil]).values_list(
+                "pk", flat=True
+            )
+        )
+    return {
+        "int": [str(i) for i in sorted(ints)],
+        "str": ["220182102200", "220182"],
+    }
+
+
+def _fill(route: str, values: dict[str, list[str]]) -> list[str]:
+    params = list(_PARAM.finditer(route))
+    if not params:
+        return [route]
+    urls = []
+    kinds = ["int" if (m.group("conv") or "str") in {"int"} else "str" for m in params]
+    count = max(len(values[k]) for k in kinds)
+    for i in range(count):
+        url = route
+        for m, kind in zip(params, kinds, strict=True):
+            options = values[kind]
+            url = url.replace(m.group(0), options[i % len(options)], 1)
+        urls.append(url)
+    return urls
+
+
+def _fingerprint() -> str:
+    """A digest of the rows that outsiders' requests must never change."""
+    from django.apps import apps
+
+    h = hashlib.sha256()
+    with system_scope("outsider walk fingerprint"):
+        for label in (
+            "accounts.User",
+            "accounts.RoleAssignment",
+            "accounts.ApiToken",
+            "regions.Region",
+            "core.Notification",
+        ):
+            model = apps.get_model(label)
+            for row in model._base_manager.order_by("pk").values():
+                row.pop("last_login", None)
+                h.update(repr(sorted(row.items())).encode())
+    return h.hexdigest()
+
+
+def test_route_discovery_finds_pages_and_api():
+    routes = all_routes()
+    assert any(r.startswith("/api/v1/") for r in routes)
+    assert "/accounts/users/" in routes
+
+
+@pytest.mark.django_db
+def test_outsider_gets_nothing_of_another_village(cast, client_as):
+    outsider: Client = client_as("outsider")
+    values = _foreign_values(cast)
+    before = _fingerprint()
+    leaks = []
+    for route in all_routes():
+        if route.startswith("/static/"):
+            continue
+        for url in _fill(route, values):
+            response = outsider.get(url)
+            body = b"".join(response) if response.streaming else response.content
+            text = body.decode("utf-8", "replace")
+            found = [m for m in FOREIGN_MARKERS if m in text]
+            if found:
+                leaks.append(f"GET {url} -> {response.status_code} shows {found}")
+            if "<" in route:
+                post = outsider.post(url, {})
+                post_body = post.content.decode("utf-8", "replace")
+                if 200 <= post.status_code < 300 and any(m in post_body for m in FOREIGN_MARKERS):
+                    leaks.append(f"POST {url} -> {post.status_code} shows foreign data")
+    assert not leaks, "\n".join(leaks)
+    assert _fingerprint() == before, "an outsider's request changed another village's data"
+
+
+@pytest.mark.django_db
+def test_anonymous_visitors_are_sent_to_sign_in(cast):
+    anonymous = Client()
+    values = _foreign_values(cast)
+    wrong = []
+    for route in all_routes():
+        if route.startswith(PUBLIC_PREFIXES):
+            continue
+        for url in _fill(route, values):
+            response = anonymous.get(url)
+            status = response.status_code
+            if url.startswith("/api/"):
+                ok = status in (401, 404, 405)
+            else:
+                ok = (status == 302 and "/accounts/login/" in response["Location"]) or status in (
+                    404,
+                    405,
+                )
+            if not ok:
+                wrong.append(f"GET {url} -> {status}")
+    assert not wrong, "\n".join(wrong)
