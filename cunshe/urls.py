@@ -1,3 +1,6 @@
+import os
+
+from django.http import JsonResponse
 from django.urls import include, path
 
 from cunshe.api.api import api, openapi_json
@@ -13,3 +16,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("healthz", web_views.healthz, name="healthz"),
 ]
+
+if os.environ.get("CUNSHE_BENCH_ENDPOINT") == "1":
+    # The baseline for bench/api_children_load.py: Django's request cycle and nothing else.
+    urlpatterns.append(path("bench/bare", lambda request: JsonResponse({"ok": True})))
