@@ -59,7 +59,7 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 
 migrations-check: install
-	$(PY) manage.py makemigrations --check --dry-run
+	CUNSHE_ENV=test $(PY) manage.py makemigrations --check --dry-run
 
 test-sqlite: install
 	$(VENV)/bin/pytest -q -n $(PYTEST_WORKERS) -p no:randomly

@@ -142,6 +142,8 @@ INSTALLED_APPS = [
     "cunshe.api",
     "cunshe.demo",
 ]
+if ENV == "test":
+    INSTALLED_APPS.append("cunshe.core.testing.sample")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

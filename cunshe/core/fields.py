@@ -3,7 +3,7 @@
     id_number = EncryptedCharField(_("身份证号"), blind_index="id_number_bidx")
     id_number_bidx = BlindIndexField()
 
-Assigning `obj.id_number = "..."` keeps `obj.id_number_bidx` in step; look rows up with
+Saving keeps `obj.id_number_bidx` in step with `obj.id_number`; look rows up with
 `Model.objects.within(j).filter(id_number_bidx=blind_index_for(Model, "id_number", value))`.
 """
 
@@ -14,22 +14,6 @@ from typing import Any
 from django.db import models
 
 from cunshe.core import crypto
-
-
-class _EncryptedDescriptor:
-    def __init__(self, field: EncryptedTextField) -> None:
-        self.field = field
-
-    def __get__(self, instance: Any, owner: Any = None) -> Any:
-        if instance is None:
-            return self
-        return instance.__dict__.get(self.field.attname)
-
-    def __set__(self, instance: Any, value: Any) -> None:
-        instance.__dict__[self.field.attname] = value
-        if self.field.blind_index:
-            bidx = crypto.blind_index(value, self.field.purpose) if value not in (None, "") else ""
-            instance.__dict__[self.field.blind_index] = bidx
 
 
 class EncryptedTextField(models.TextField):
@@ -50,10 +34,6 @@ class EncryptedTextField(models.TextField):
     @property
     def purpose(self) -> str:
         return f"{self.model._meta.label_lower}.{self.name}"
-
-    def contribute_to_class(self, cls: Any, name: str, *args: Any, **kwargs: Any) -> None:
-        super().contribute_to_class(cls, name, *args, **kwargs)
-        setattr(cls, self.attname, _EncryptedDescriptor(self))
 
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
         if value in (None, ""):
@@ -78,6 +58,12 @@ class EncryptedCharField(EncryptedTextField):
 
 
 class BlindIndexField(models.CharField):
+    """HMAC of the plaintext of the encrypted field that names this one as its `blind_index`.
+
+    Computed at save time from that field, so it can never drift from it; a save with
+    `update_fields` must list both fields.
+    """
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", 32)
         kwargs.setdefault("blank", True)
@@ -85,6 +71,18 @@ class BlindIndexField(models.CharField):
         kwargs.setdefault("editable", False)
         kwargs.setdefault("db_index", True)
         super().__init__(*args, **kwargs)
+
+    def pre_save(self, model_instance: Any, add: bool) -> str:
+        source = next(
+            (f for f in encrypted_fields(type(model_instance)) if f.blind_index == self.name),
+            None,
+        )
+        if source is None:
+            raise LookupError(f"{self.name} is no encrypted field's blind index")
+        value = getattr(model_instance, source.attname)
+        bidx = crypto.blind_index(value, source.purpose) if value not in (None, "") else ""
+        setattr(model_instance, self.attname, bidx)
+        return bidx
 
 
 def blind_index_for(model: Any, field_name: str, value: str) -> str:
@@ -95,3 +93,4 @@ def blind_index_for(model: Any, field_name: str, value: str) -> str:
 
 def encrypted_fields(model: Any) -> list[EncryptedTextField]:
     return [f for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
+
