@@ -93,4 +93,3 @@ def blind_index_for(model: Any, field_name: str, value: str) -> str:
 
 def encrypted_fields(model: Any) -> list[EncryptedTextField]:
     return [f for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
-

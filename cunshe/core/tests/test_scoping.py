@@ -30,8 +30,9 @@ def test_county_sees_its_subtree_only(cast):
 
 def test_prefix_boundary_sibling_county_not_matched(cast):
     # 2201820 would be a prefix of nothing real, but 220182 must never match 2201821...
-    Region.objects.create(code="220183", name="德惠市", level=3, kind="admin",
-                          parent=cast.regions["2201"])
+    Region.objects.create(
+        code="220183", name="德惠市", level=3, kind="admin", parent=cast.regions["2201"]
+    )
     j = Jurisdiction(prefixes=("220182",))
     assert not Region.objects.within(j).filter(code="220183").exists()
 
