@@ -47,3 +47,28 @@ def items_for(jurisdiction, audience: str) -> list[dict]:  # type: ignore[no-unt
             continue  # the page is not built yet; tests check every entry resolves
         out.append({"label": item.label, "url": url, "icon": item.icon})
     return out
+
+
+# The big buttons on the villager's home page. Unlike the menu, an entry whose page is not
+# built yet is still shown, greyed out as "即将开通", so villagers learn what is coming; it is
+# never a link to a page that does not exist. Apps replace the URL names with their real ones.
+VILLAGER_TILES: list[NavItem] = [
+    NavItem(_("办事"), "servicedesk:villager_home", None, "villager", "clipboard-check"),
+    NavItem(_("村务公开"), "selfgov:disclosures", None, "villager", "megaphone"),
+    NavItem(_("消息"), "core:inbox", None, "villager", "bell"),
+    NavItem(_("我的"), "accounts:me", None, "villager", "person-circle"),
+]
+
+
+def tiles_for(jurisdiction, tiles: list[NavItem] = VILLAGER_TILES) -> list[dict]:  # type: ignore[no-untyped-def]
+    """Home-page buttons: `url` is None for a page not built yet (shown disabled)."""
+    out = []
+    for item in tiles:
+        if item.perm and (jurisdiction is None or not jurisdiction.has_perm(item.perm)):
+            continue
+        try:
+            url: str | None = reverse(item.url_name)
+        except NoReverseMatch:
+            url = None
+        out.append({"label": item.label, "url": url, "icon": item.icon})
+    return out

@@ -1,0 +1,145 @@
+#!/usr/bin/env python3
+"""Copy the front-end files the pages use from node_modules/ into var/vendor/vendor/.
+
+The packages come from the npm registry, pinned in package.json and package-lock.json, and are
+installed with `npm ci`. Only the built files the templates load are copied (never whole
+packages), each with a gzip twin so that WhiteNoise sends villagers' phones the small version
+even before `collectstatic` runs. Nothing here is committed: var/ is rebuilt at set-up.
+
+Usage: python scripts/build_assets.py   (after `npm ci`)
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+import shutil
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+NODE_MODULES = ROOT / "node_modules"
+OUT = ROOT / "var" / "vendor" / "vendor"
+
+# (source under node_modules, destination under var/vendor/vendor)
+FILES: list[tuple[str, str]] = [
+    ("bootstrap/dist/css/bootstrap.min.css", "bootstrap/bootstrap.min.css"),
+    ("bootstrap/dist/js/bootstrap.bundle.min.js", "bootstrap/bootstrap.bundle.min.js"),
+    ("bootstrap-icons/font/bootstrap-icons.min.css", "bootstrap-icons/bootstrap-icons.min.css"),
+    (
+        "bootstrap-icons/font/fonts/bootstrap-icons.woff2",
+        "bootstrap-icons/fonts/bootstrap-icons.woff2",
+    ),
+    (
+        "bootstrap-icons/font/fonts/bootstrap-icons.woff",
+        "bootstrap-icons/fonts/bootstrap-icons.woff",
+    ),
+    ("htmx.org/dist/htmx.min.js", "htmx/htmx.min.js"),
+    ("echarts/dist/echarts.min.js", "echarts/echarts.min.js"),
+]
+
+# Villager pages must not download the 130 KB icon font, so the few icons they show are put in
+# one small SVG sprite. Add a name here when a villager page needs another icon.
+SPRITE_ICONS = [
+    "arrow-left",
+    "bell",
+    "box-arrow-right",
+    "calendar-check",
+    "chat-dots",
+    "check2-circle",
+    "chevron-right",
+    "clipboard-check",
+    "exclamation-triangle",
+    "eye",
+    "file-earmark-text",
+    "gear",
+    "geo-alt",
+    "gift",
+    "globe",
+    "hand-thumbs-up",
+    "heart",
+    "house",
+    "info-circle",
+    "journal-text",
+    "key",
+    "list",
+    "megaphone",
+    "people",
+    "person",
+    "person-circle",
+    "question-circle",
+    "search",
+    "shield-lock",
+    "star",
+    "telephone",
+    "translate",
+    "x-lg",
+]
+
+COMPRESSIBLE = {".css", ".js", ".svg", ".woff"}  # woff2 is compressed already
+
+
+def fail(message: str) -> None:
+    print(f"build_assets: {message}", file=sys.stderr)
+    sys.exit(1)
+
+
+def write_gzip_twin(path: Path) -> None:
+    if path.suffix not in COMPRESSIBLE:
+        return
+    data = path.read_bytes()
+    # mtime=0 keeps the output byte-identical between builds.
+    path.with_name(path.name + ".gz").write_bytes(gzip.compress(data, compresslevel=9, mtime=0))
+
+
+def build_sprite() -> Path:
+    symbols = []
+    for name in SPRITE_ICONS:
+        src = NODE_MODULES / "bootstrap-icons" / "icons" / f"{name}.svg"
+        if not src.exists():
+            fail(f"icon {name!r} is not in bootstrap-icons; fix SPRITE_ICONS in {__file__}.")
+        svg = src.read_text()
+        view_box = re.search(r'viewBox="([^"]+)"', svg)
+        body = re.search(r"<svg[^>]*>(.*)</svg>", svg, re.S)
+        if not (view_box and body):
+            fail(f"cannot read {src}")
+        inner = " ".join(body.group(1).split())
+        symbols.append(f'<symbol id="{name}" viewBox="{view_box.group(1)}">{inner}</symbol>')
+    dest = OUT / "bootstrap-icons" / "sprite.svg"
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest.write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg">' + "".join(symbols) + "</svg>\n",
+        encoding="utf-8",
+    )
+    return dest
+
+
+def main() -> None:
+    if not (NODE_MODULES / ".package-lock.json").exists():
+        fail(
+            f"{NODE_MODULES} is missing or incomplete. Run `npm ci` in {ROOT} first "
+            "(it installs the exact versions in package-lock.json from the npm registry)."
+        )
+    missing = [src for src, _ in FILES if not (NODE_MODULES / src).exists()]
+    if missing:
+        fail(
+            "these files are missing from node_modules (is package-lock.json in step with "
+            "package.json? run `npm ci`): " + ", ".join(missing)
+        )
+    if OUT.exists():
+        shutil.rmtree(OUT)  # drop files a previous version copied but this one no longer needs
+    written: list[Path] = []
+    for src, dest in FILES:
+        target = OUT / dest
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(NODE_MODULES / src, target)
+        written.append(target)
+    written.append(build_sprite())
+    for path in written:
+        write_gzip_twin(path)
+    total = sum(p.stat().st_size for p in written)
+    print(f"build_assets: {len(written)} files ({total // 1024} KB) in {OUT}")
+
+
+if __name__ == "__main__":
+    main()
