@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cunshe.accounts import user_views, views
+from cunshe.accounts import token_views, user_views, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -12,4 +12,6 @@ urlpatterns = [
     path("users/", user_views.user_list, name="users"),
     path("users/<int:pk>/", user_views.user_detail, name="user_detail"),
     path("assignments/<int:pk>/revoke/", user_views.assignment_revoke, name="assignment_revoke"),
+    path("tokens/", token_views.token_list, name="tokens"),
+    path("tokens/<int:pk>/revoke/", token_views.token_revoke, name="token_revoke"),
 ]
