@@ -1,0 +1,90 @@
+"""Background tasks of the core app: sending SMS from the outbox and retrying failures."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django_tasks import task
+
+from cunshe.core.masking import mask_phone
+from cunshe.core.models import Notification
+from cunshe.core.scheduling import periodic
+from cunshe.core.sms import get_sms_backend
+
+logger = logging.getLogger(__name__)
+
+# The first attempt plus this many retries, then the message stays failed for a person to see.
+SMS_MAX_RETRIES = 5
+SMS_MAX_ATTEMPTS = 1 + SMS_MAX_RETRIES
+# A pending SMS older than this lost its task (worker died, queue wiped): retry it too.
+SMS_STUCK_AFTER = timedelta(minutes=10)
+
+
+@task(queue_name="notifications")
+def send_sms(notification_id: int) -> str:
+    """Send one SMS notification through the configured gateway; record the outcome."""
+    with transaction.atomic():
+        # The row lock stops the retry job and a late first attempt from sending twice.
+        note = (
+            Notification.objects.select_for_update(of=("self",))
+            .select_related("recipient")
+            .filter(pk=notification_id, channel=Notification.Channel.SMS)
+            .first()
+        )
+        if note is None:
+            return "missing"
+        if note.status == Notification.Status.SENT:
+            return "already-sent"
+        if note.attempts >= SMS_MAX_ATTEMPTS:
+            return "gave-up"
+        note.attempts += 1
+        phone = getattr(note.recipient, "phone", "") if note.recipient_id else ""
+        try:
+            if not phone:
+                raise ValueError("recipient has no phone number")
+            reference = get_sms_backend().send(phone, f"{note.subject}\n{note.body}")
+        except Exception as exc:  # any gateway failure is recorded, never lost
+            note.status = Notification.Status.FAILED
+            note.last_error = f"{type(exc).__name__}: {exc}"[:300]
+            note.save(update_fields=["attempts", "status", "last_error"])
+            logger.warning("sms %s to %s failed: %s", note.pk, mask_phone(phone), note.last_error)
+            return "failed"
+        note.status = Notification.Status.SENT
+        note.sent_at = timezone.now()
+        note.gateway_reference = str(reference)[:100]
+        note.last_error = ""
+        note.phone_masked = mask_phone(phone)
+        note.save(
+            update_fields=[
+                "attempts",
+                "status",
+                "sent_at",
+                "gateway_reference",
+                "last_error",
+                "phone_masked",
+            ]
+        )
+        return "sent"
+
+
+@periodic(every=timedelta(minutes=5), name="core.notifications.retry")
+@task(queue_name="notifications")
+def retry_failed_sms() -> int:
+    """Enqueue another attempt for each failed (or stuck pending) SMS still under the limit."""
+    stuck_before = timezone.now() - SMS_STUCK_AFTER
+    ids = list(
+        Notification.objects.filter(channel=Notification.Channel.SMS, attempts__lt=SMS_MAX_ATTEMPTS)
+        .filter(
+            Q(status=Notification.Status.FAILED)
+            | Q(status=Notification.Status.PENDING, created_at__lt=stuck_before)
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)[:1000]
+    )
+    for pk in ids:
+        send_sms.enqueue(pk)
+    return len(ids)
