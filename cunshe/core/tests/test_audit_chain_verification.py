@@ -139,3 +139,19 @@ def test_concurrent_writers_keep_one_unbroken_chain():
     # No two events claim the same predecessor: the chain did not fork.
     prevs = list(AuditEvent.objects.values_list("prev_hash", flat=True))
     assert len(prevs) == len(set(prevs))
+
+
+def test_recorded_head_detects_events_cut_from_the_end(raw_tamper):
+    _first, _second, third = _three()
+    out = StringIO()
+    call_command("audit_verify", stdout=out)
+    head = out.getvalue().split("head: ", 1)[1].strip()
+    assert head == f"{third.id}:{third.hash}"
+    call_command("audit_verify", "--expect-head", head, stdout=StringIO())
+    raw_tamper("DELETE FROM core_auditevent WHERE id = %s", [third.id])
+    assert verify_chain().ok  # the shorter chain is valid on its own …
+    err = StringIO()
+    with pytest.raises(SystemExit) as exc:  # … but not against the recorded head
+        call_command("audit_verify", "--expect-head", head, stdout=StringIO(), stderr=err)
+    assert exc.value.code == 1
+    assert f"id {third.id}" in err.getvalue()
