@@ -32,7 +32,7 @@ def notify(
     unknown = set(channels) - CHANNELS
     if unknown or not channels:
         raise ValueError(f"unknown or no notification channels: {sorted(unknown)}")
-    if link and not link.startswith("/"):
+    if link and (not link.startswith("/") or link.startswith("//") or "\\" in link):
         # Links point inside the platform; an outside URL in a message is a phishing vector.
         raise ValueError("notification links must be site-relative paths")
     now = timezone.now()

@@ -119,4 +119,6 @@ def test_bad_channels_and_outside_links_are_refused(villager):
         notify(recipient=villager, subject="s", body="b", channels=["fax"])
     with pytest.raises(ValueError):
         notify(recipient=villager, subject="s", body="b", link="https://evil.example/")
+    with pytest.raises(ValueError):
+        notify(recipient=villager, subject="s", body="b", link="//evil.example/")
     assert not Notification.objects.exists()
