@@ -94,19 +94,25 @@ def test_docs_page_renders_under_the_csp_without_external_requests(
     console: list[str] = []
     context.on("request", lambda r: requests.append(r.url))
     context.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
-    page = context.new_page()
-    page.goto(server + "/api/v1/docs")
-    page.wait_for_selector("#operations-me-cunshe_api_me_me", timeout=15000)
+    try:
+        page = context.new_page()
+        page.goto(server + "/api/v1/docs")
+        page.wait_for_selector("#operations-me-cunshe_api_me_me", timeout=15000)
 
-    # Try GET /api/v1/me from the page: the browser session authenticates it.
-    page.click("#operations-me-cunshe_api_me_me .opblock-summary")
-    page.click("#operations-me-cunshe_api_me_me .try-out__btn")
-    page.click("#operations-me-cunshe_api_me_me .execute")
-    page.wait_for_selector("#operations-me-cunshe_api_me_me .live-responses-table", timeout=15000)
-    body = page.inner_text("#operations-me-cunshe_api_me_me .live-responses-table")
-    shots = Path(django_settings.VAR_DIR) / "screenshots"
-    shots.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(shots / "api-docs.png"))
+        # Try GET /api/v1/me from the page: the browser session authenticates it.
+        page.click("#operations-me-cunshe_api_me_me .opblock-summary")
+        page.click("#operations-me-cunshe_api_me_me .try-out__btn")
+        page.click("#operations-me-cunshe_api_me_me .execute")
+        page.wait_for_selector(
+            "#operations-me-cunshe_api_me_me .live-responses-table", timeout=15000
+        )
+        body = page.inner_text("#operations-me-cunshe_api_me_me .live-responses-table")
+        shots = Path(django_settings.VAR_DIR) / "screenshots"
+        shots.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(shots / "api-docs.png"))
+    finally:
+        # Close the browser's keep-alive connections before the live server stops.
+        context.close()
 
     foreign = [u for u in requests if not u.startswith((server + "/", "data:", "about:"))]
     assert foreign == []
