@@ -59,6 +59,9 @@ _TEST_KEYS = {
 
 
 def _load_keys() -> dict:
+    if ENV == "test":
+        # Tests never touch a developer's real keys (or depend on their ids).
+        return _TEST_KEYS
     if os.environ.get("CUNSHE_SECRET_KEY"):
         try:
             return {
@@ -82,8 +85,6 @@ def _load_keys() -> dict:
             return json.loads(key_file.read_text())
         except json.JSONDecodeError as exc:
             raise ImproperlyConfigured(f"Key file {key_file} is not valid JSON.") from exc
-    if ENV == "test":
-        return _TEST_KEYS
     raise ImproperlyConfigured(
         f"No keys: set CUNSHE_SECRET_KEY and the field-key variables, or create {key_file} "
         "with `python -m cunshe.keys` (make demo does this once)."
