@@ -43,7 +43,16 @@ class JurisdictionMiddleware:
 
 # Paths a signed-in staff member may reach before finishing two-factor sign-in. The API is
 # listed because it answers for itself (tokens, or a 403 for an unverified session).
-_TWO_FACTOR_EXEMPT = ("/accounts/", "/static/", "/i18n/", "/healthz", "/api/")
+_TWO_FACTOR_EXEMPT = (
+    "/accounts/login/",
+    "/accounts/logout/",
+    "/accounts/two-factor/",
+    "/accounts/preferences/",
+    "/static/",
+    "/i18n/",
+    "/healthz",
+    "/api/",
+)
 
 
 class TwoFactorRequiredMiddleware:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import date
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
@@ -39,8 +40,9 @@ class User(AbstractUser):
 
 
 class RoleAssignmentQuerySet(models.QuerySet):
-    def active(self, on: timezone.datetime | None = None) -> RoleAssignmentQuerySet:
-        today = (on or timezone.now()).date()
+    def active(self, on: date | None = None) -> RoleAssignmentQuerySet:
+        """Assignments in force on `on` (default: today in the platform's time zone)."""
+        today = on or timezone.localdate()
         return self.filter(
             revoked_at__isnull=True,
             valid_from__lte=today,

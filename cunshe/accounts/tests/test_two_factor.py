@@ -74,3 +74,10 @@ def test_two_factor_can_be_switched_off_for_the_demo(cast, settings):
     settings.REQUIRE_STAFF_2FA = False
     client = _signed_in("clerk_a")
     assert client.get(reverse("web:home")).status_code == 200
+
+
+def test_user_management_needs_the_second_factor_too(cast, require_2fa):
+    client = _signed_in("security_admin")
+    response = client.get(reverse("accounts:users"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("accounts:two_factor")
