@@ -76,7 +76,11 @@ SPRITE_ICONS = [
     "x-lg",
 ]
 
-COMPRESSIBLE = {".css", ".js", ".svg", ".woff"}  # woff2 is compressed already
+COMPRESSIBLE = {".css", ".js", ".svg"}  # the fonts are compressed already
+
+# The source maps are not copied, so their references go too: collectstatic's manifest storage
+# refuses a file that names a map it cannot find, and browsers would ask for it in vain.
+SOURCE_MAP_REF = re.compile(rb"\n?(?://|/\*)# sourceMappingURL=[^\n]*?(?:\*/)?[ \t]*(?=\n|$)")
 
 
 def fail(message: str) -> None:
@@ -132,7 +136,10 @@ def main() -> None:
     for src, dest in FILES:
         target = OUT / dest
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(NODE_MODULES / src, target)
+        data = (NODE_MODULES / src).read_bytes()
+        if target.suffix in {".css", ".js"}:
+            data = SOURCE_MAP_REF.sub(b"", data)
+        target.write_bytes(data)
         written.append(target)
     written.append(build_sprite())
     for path in written:
