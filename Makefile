@@ -42,7 +42,7 @@ var/vendor/.built: node_modules/.package-lock.json scripts/build_assets.py | ins
 	@touch $@
 
 messages: install system-packages
-	@$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v 0
+	@$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules --ignore=var -v 0
 
 keys: var/keys.json
 var/keys.json: | install
