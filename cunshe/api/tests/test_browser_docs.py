@@ -3,14 +3,10 @@ under the platform's CSP, makes no request to another origin, and can call the A
 
 from __future__ import annotations
 
-import os
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
-from django.db import connections
 from django.test import Client
 
 from cunshe.accounts.models import RoleAssignment, User
@@ -18,59 +14,6 @@ from cunshe.accounts.roles import Role
 from cunshe.core.testing.cast import build_tree
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = "/usr/bin/chromium"
-
-
-@pytest.fixture
-def browser():  # type: ignore[no-untyped-def]
-    if shutil.which(CHROMIUM) is None:
-        pytest.skip(f"chromium not found at {CHROMIUM}")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.skip("playwright is not installed")
-    # Playwright's sync API runs an event loop in this thread; the ORM is not used while it does.
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
-            headless=True,
-        )
-        try:
-            yield b
-        finally:
-            b.close()
-
-
-@pytest.fixture
-def server(transactional_db, settings) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    from django.test.testcases import LiveServerThread
-
-    # The live server always wraps a media-file handler, which fails on MEDIA_URL = None (our
-    # setting: uploads are never served from a URL). Nothing is uploaded here.
-    settings.MEDIA_URL = "/media-unused/"
-
-    overrides = {}
-    for conn in connections.all():
-        if conn.vendor == "sqlite" and conn.is_in_memory_db():
-            overrides[conn.alias] = conn
-            conn.inc_thread_sharing()
-    thread = LiveServerThread(
-        "127.0.0.1", static_handler=lambda app: app, connections_override=overrides
-    )
-    thread.daemon = True
-    thread.start()
-    thread.is_ready.wait()
-    if thread.error:
-        raise thread.error
-    try:
-        yield f"http://127.0.0.1:{thread.port}"
-    finally:
-        thread.terminate()
-        for conn in overrides.values():
-            conn.dec_thread_sharing()
 
 
 def test_docs_page_renders_under_the_csp_without_external_requests(

@@ -25,3 +25,6 @@ def client_as(cast: Cast) -> Callable[[User | str], Client]:
         return login(Client(), user)
 
     return make
+
+
+from cunshe.core.testing.browser import browser, flushable_audit, server  # noqa: E402, F401
