@@ -7,6 +7,8 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
 
 from cunshe.accounts import selectors
 
@@ -71,3 +73,35 @@ class TwoFactorRequiredMiddleware:
                 return JsonResponse({"code": "two_factor_required"}, status=403)
             return redirect("accounts:two_factor")
         return self.get_response(request)
+
+
+class LanguageMiddleware:
+    """Chinese unless the person chose otherwise: their saved preference, then the language
+    cookie (set by the switcher, also before sign-in). Accept-Language is honoured only by the
+    API, where a client sets it on purpose: a clerk's office PC with an English browser must
+    still show a Chinese interface. Replaces Django's LocaleMiddleware (no language prefixes in URLs here)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.supported = {code for code, _name in settings.LANGUAGES}
+
+    def _choose(self, request: HttpRequest) -> str:
+        if request.path.startswith("/api/") and "HTTP_ACCEPT_LANGUAGE" in request.META:
+            # An API client's header is a deliberate per-request choice.
+            return translation.get_language_from_request(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.language in self.supported:
+            return user.language
+        cookie = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        if cookie in self.supported:
+            return cookie
+        return settings.LANGUAGE_CODE
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        language = self._choose(request)
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+        response = self.get_response(request)
+        patch_vary_headers(response, ("Cookie", "Accept-Language"))
+        response.headers.setdefault("Content-Language", language)
+        return response
