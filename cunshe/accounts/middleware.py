@@ -79,7 +79,8 @@ class LanguageMiddleware:
     """Chinese unless the person chose otherwise: their saved preference, then the language
     cookie (set by the switcher, also before sign-in). Accept-Language is honoured only by the
     API, where a client sets it on purpose: a clerk's office PC with an English browser must
-    still show a Chinese interface. Replaces Django's LocaleMiddleware (no language prefixes in URLs here)."""
+    still show a Chinese interface. Replaces Django's LocaleMiddleware (no language prefixes
+    in URLs here)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
