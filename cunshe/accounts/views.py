@@ -18,9 +18,9 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from cunshe.accounts import services
+from cunshe.accounts import selectors, services
 from cunshe.accounts.forms import LoginForm, PreferencesForm, TokenForm
-from cunshe.accounts.middleware import ACTIVE_ASSIGNMENT_KEY
+from cunshe.accounts.middleware import ACTIVE_ASSIGNMENT_KEY, activate_for_request
 from cunshe.core.audit import audit
 from cunshe.core.masking import mask_phone
 from cunshe.core.models import AuditEvent
@@ -51,6 +51,8 @@ def login_view(request: HttpRequest) -> HttpResponse:
             user = form.get_user()
             auth_login(request, user)
             request.session.cycle_key()
+            # Record the sign-in under the role the session starts with.
+            activate_for_request(request, selectors.live_assignments_of(user))
             audit("accounts.login.succeeded", actor=user)
             response = redirect(_safe_next(request))
             _set_language_cookie(response, user.language)

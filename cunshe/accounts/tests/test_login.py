@@ -16,6 +16,8 @@ def test_successful_login_redirects_and_is_audited(cast):
     event = AuditEvent.objects.filter(action="accounts.login.succeeded").get()
     assert event.actor_username == "villager"
     assert event.outcome == "success"
+    assert event.role == "villager"
+    assert event.region_code == "220182102200"
 
 
 def test_failed_login_is_audited_without_the_password(cast):

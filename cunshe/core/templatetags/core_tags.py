@@ -21,3 +21,15 @@ def unread_count(context: template.Context) -> int:
         cached = selectors.unread_count(getattr(request, "user", None))
         request._cunshe_unread_count = cached
     return cached
+
+
+@register.filter
+def role_label(value: str) -> str:
+    """`{{ event.role|role_label }}`: the role's name in the reader's language ("system" and
+    unknown values pass through unchanged)."""
+    from cunshe.accounts.roles import Role
+
+    try:
+        return str(Role(value).label)
+    except ValueError:
+        return value

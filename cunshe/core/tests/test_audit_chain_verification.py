@@ -155,3 +155,11 @@ def test_recorded_head_detects_events_cut_from_the_end(raw_tamper):
         call_command("audit_verify", "--expect-head", head, stdout=StringIO(), stderr=err)
     assert exc.value.code == 1
     assert f"id {third.id}" in err.getvalue()
+
+
+def test_role_label_filter_names_roles_and_passes_others_through():
+    from cunshe.core.templatetags.core_tags import role_label
+
+    assert role_label("audit_admin") == "审计管理员"
+    assert role_label("system") == "system"
+    assert role_label("") == ""
