@@ -15,9 +15,7 @@ DEMO_ENV := CUNSHE_ENV=demo
 ## make demo: install what is missing, build the SQLite database, load Jilin and the demo, serve.
 demo: install assets messages keys demo-db
 	@$(DEMO_ENV) $(PY) manage.py demo_logins
-	@echo "Serving 村社通 at http://$(HOST):$(PORT)  (Ctrl-C to stop)"
-	@$(DEMO_ENV) $(VENV)/bin/gunicorn cunshe.wsgi:application --bind $(HOST):$(PORT) \
-	    --workers 2 --threads 4 --access-logfile - --log-level warning
+	@HOST=$(HOST) PORT=$(PORT) bash scripts/serve_demo.sh
 
 ## make test: lint, migrations check, the whole suite on SQLite, then on PostgreSQL.
 test: install assets messages lint migrations-check test-sqlite test-postgres
