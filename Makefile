@@ -39,8 +39,9 @@ var/vendor/.built: node_modules/.package-lock.json scripts/build_assets.py | ins
 	$(PY) scripts/build_assets.py
 	@touch $@
 
+# Compiling catalogues needs no keys or database: run it under the test profile.
 messages: install system-packages
-	@$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules --ignore=var -v 0
+	@CUNSHE_ENV=test $(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules --ignore=var -v 0
 
 keys: var/keys.json
 var/keys.json: | install
