@@ -18,12 +18,19 @@ from cunshe.core.access import get_scoped_or_404, require_perm
 PERM = "accounts.manage_users"
 
 
-def _apply_errors(form, exc: ValidationError) -> None:  # type: ignore[no-untyped-def]
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
+def _call_into_form(form, service, **kwargs):  # type: ignore[no-untyped-def]
+    """Run a write service; its refusals become form errors (nothing changed), else its result."""
+    try:
+        return service(**kwargs)
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            form.add_error(None, exc.messages)
+    except PermissionDenied as exc:
+        form.add_error(None, str(exc) or _("没有权限。"))
+    return None
 
 
 @login_required
@@ -32,24 +39,10 @@ def user_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()[:40]
     form = CreateUserForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            user = services.user_create(
-                actor=request.user,
-                jurisdiction=j,
-                username=data["username"],
-                display_name=data["display_name"],
-                password=data["password"],
-                phone=data["phone"],
-                role=data["role"],
-                region=data["region"],
-                department=data["department"],
-            )
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc) or _("没有权限。"))
-        else:
+        user = _call_into_form(
+            form, services.user_create, actor=request.user, jurisdiction=j, **form.cleaned_data
+        )
+        if user is not None:
             messages.success(request, _("账号已创建。"))
             return redirect("accounts:user_detail", pk=user.pk)
     users = selectors.users_within(j, q)
@@ -62,21 +55,15 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = selectors.get_user_for(j, pk)
     form = GrantRoleForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.role_assign(
-                actor=request.user,
-                jurisdiction=j,
-                user=user,
-                role=data["role"],
-                region=data["region"],
-                department=data["department"],
-            )
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc) or _("没有权限。"))
-        else:
+        granted = _call_into_form(
+            form,
+            services.role_assign,
+            actor=request.user,
+            jurisdiction=j,
+            user=user,
+            **form.cleaned_data,
+        )
+        if granted is not None:
             messages.success(request, _("角色已授予。"))
             return redirect("accounts:user_detail", pk=user.pk)
     assignments = selectors.assignments_of_user_within(j, user)

@@ -161,3 +161,20 @@ def test_county_security_admin_cannot_see_users_of_another_county(cast, client_a
     assert {u.username for u in listing} == {"outsider", "lishu_security"}
     response = client.get(reverse("accounts:user_detail", args=[cast.clerk_a.pk]))
     assert response.status_code == 404
+
+
+def test_granting_outside_ones_county_is_refused_on_the_page_and_changes_nothing(
+    cast, client_as
+):
+    county_admin = User.objects.create_user("lishu_sec", password="x" * 12)
+    RoleAssignment.objects.create(
+        user=county_admin, role=Role.SECURITY_ADMIN, region=cast.regions["220322"]
+    )
+    before = RoleAssignment.objects.count()
+    response = client_as(county_admin).post(
+        reverse("accounts:user_detail", args=[cast.outsider.pk]),
+        {"role": Role.VILLAGE_CLERK, "region": "220182102200", "department": ""},
+    )
+    assert response.status_code == 200
+    assert "不在您的管辖范围内" in response.content.decode()
+    assert RoleAssignment.objects.count() == before
