@@ -163,9 +163,7 @@ def test_county_security_admin_cannot_see_users_of_another_county(cast, client_a
     assert response.status_code == 404
 
 
-def test_granting_outside_ones_county_is_refused_on_the_page_and_changes_nothing(
-    cast, client_as
-):
+def test_granting_outside_ones_county_is_refused_on_the_page_and_changes_nothing(cast, client_as):
     county_admin = User.objects.create_user("lishu_sec", password="x" * 12)
     RoleAssignment.objects.create(
         user=county_admin, role=Role.SECURITY_ADMIN, region=cast.regions["220322"]
