@@ -21,9 +21,10 @@ from cunshe.core.access import require_perm
 from cunshe.core.audit import audit
 from cunshe.core.jurisdiction import Jurisdiction
 from cunshe.core.models import AuditEvent
+from cunshe.core.pinyin import pinyin_of
 from cunshe.regions.models import Kind, Level, Region
 from cunshe.regions.source import SourceRejected, SourceRow, read_source
-from cunshe.regions.text import pinyin_of, village_kind
+from cunshe.regions.text import village_kind
 
 BATCH_SIZE = 5000
 UPDATE_FIELDS = ["name", "level", "kind", "parent", "valid_to", "pinyin", "initials"]

@@ -19,9 +19,9 @@ from django.utils.translation import gettext as _
 from cunshe.core.access import require_perm
 from cunshe.core.audit import audit
 from cunshe.core.jurisdiction import Jurisdiction
+from cunshe.core.pinyin import pinyin_of
 from cunshe.regions.importer import ImportReport, region_tree_import
 from cunshe.regions.models import Kind, Level, Region
-from cunshe.regions.text import pinyin_of
 
 __all__ = [
     "ImportReport",

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from cunshe.core.pinyin import pinyin_of
 from cunshe.regions.models import Kind
-from cunshe.regions.text import pinyin_of, strip_notes, village_kind
+from cunshe.regions.text import strip_notes, village_kind
 
 
 @pytest.mark.parametrize(
