@@ -141,6 +141,7 @@ INSTALLED_APPS = [
     "cunshe.accounts",
     "cunshe.web",
     "cunshe.api",
+    "cunshe.residents",
     "cunshe.demo",
 ]
 if ENV == "test":

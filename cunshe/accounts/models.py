@@ -119,7 +119,7 @@ class RoleAssignment(models.Model):
 
         return Jurisdiction(
             prefixes=(self.region_code,),
-            permissions=permissions_for(self.role),
+            permissions=permissions_for(self.role, self.department),
             role=self.role,
             user_id=self.user_id,
             assignment_id=self.pk,

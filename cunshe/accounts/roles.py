@@ -62,16 +62,29 @@ DEPARTMENT_ROLES = frozenset({Role.COUNTY_OFFICER})
 ADMIN_ROLES = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN})
 
 _OFFICIAL_READ = {"regions.view"}
+# The register: residents.view lists people (masked); residents.unmask reveals ID and phone
+# numbers on a deliberate, audited click; residents.view_minors shows records of children
+# under 14; residents.edit registers and records events; residents.import / .export move lists.
+_REGISTER_CLERK = {
+    "residents.view", "residents.edit", "residents.unmask", "residents.view_minors",
+    "residents.import", "residents.export",
+}  # fmt: skip
+_REGISTER_SUPERVISOR = {"residents.view", "residents.view_minors", "residents.export"}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.VILLAGER: frozenset({"regions.view"}),
-    Role.VILLAGE_CLERK: frozenset({"regions.view", "regions.manage_groups"}),
-    Role.VILLAGE_LEADER: frozenset({"regions.view", "regions.manage_groups"}),
-    Role.TOWNSHIP_OFFICER: frozenset(_OFFICIAL_READ),
-    Role.COUNTY_OFFICER: frozenset(_OFFICIAL_READ),
+    # Villagers see their own household only (residents.view_own), never anyone else's.
+    Role.VILLAGER: frozenset({"regions.view", "residents.view_own"}),
+    Role.VILLAGE_CLERK: frozenset({"regions.view", "regions.manage_groups", *_REGISTER_CLERK}),
+    Role.VILLAGE_LEADER: frozenset(
+        {"regions.view", "regions.manage_groups", "residents.view", "residents.export"}
+    ),
+    Role.TOWNSHIP_OFFICER: frozenset({*_OFFICIAL_READ, *_REGISTER_SUPERVISOR}),
+    # County departments: civil affairs, women's federation and the disabled persons'
+    # federation need minors' and health records; others see adults, masked.
+    Role.COUNTY_OFFICER: frozenset({*_OFFICIAL_READ, "residents.view", "residents.export"}),
     Role.CITY_OFFICIAL: frozenset(_OFFICIAL_READ),
     Role.PROVINCE_OFFICIAL: frozenset(_OFFICIAL_READ),
-    Role.AUDITOR: frozenset(_OFFICIAL_READ),
+    Role.AUDITOR: frozenset({*_OFFICIAL_READ, "residents.view"}),
     # 三权分立: the system administrator runs the platform but neither reads the audit trail
     # nor grants roles; the security administrator manages users and roles; the audit
     # administrator only reads the audit trail.
@@ -81,8 +94,19 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
 }
 
 
-def permissions_for(role: str) -> frozenset[str]:
-    return ROLE_PERMISSIONS.get(role, frozenset())
+# Department-specific additions for county officers.
+DEPARTMENT_PERMISSIONS: dict[str, frozenset[str]] = {
+    Department.CIVIL_AFFAIRS: frozenset({"residents.view_minors"}),
+    Department.WOMEN: frozenset({"residents.view_minors"}),
+    Department.DISABLED: frozenset({"residents.view_minors"}),
+}
+
+
+def permissions_for(role: str, department: str = "") -> frozenset[str]:
+    perms = ROLE_PERMISSIONS.get(role, frozenset())
+    if role in DEPARTMENT_ROLES and department:
+        perms = perms | DEPARTMENT_PERMISSIONS.get(department, frozenset())
+    return perms
 
 
 def is_staff_role(role: str) -> bool:
