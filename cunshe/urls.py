@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("cunshe.web.urls")),
     path("accounts/", include("cunshe.accounts.urls")),
     path("regions/", include("cunshe.regions.urls")),
+    path("residents/", include("cunshe.residents.urls")),
     path("core/", include("cunshe.core.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/openapi.json", openapi_json, name="openapi-json"),
