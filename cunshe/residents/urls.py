@@ -1,4 +1,23 @@
-from django.urls import path  # noqa: F401 - the pages helper fills this in
+from django.urls import path
+
+from cunshe.residents import views
 
 app_name = "residents"
-urlpatterns: list = []
+
+urlpatterns = [
+    # Register pages
+    path("", views.person_list, name="person_list"),
+    path("mine/", views.my_household, name="my_household"),
+    path("households/new/", views.household_new, name="household_new"),
+    path("households/<int:pk>/", views.household, name="household"),
+    path("households/<int:pk>/members/", views.household_add_member, name="household_add_member"),
+    path("persons/<int:pk>/", views.person, name="person"),
+    path("persons/<int:pk>/edit/", views.person_edit, name="person_edit"),
+    path("persons/<int:pk>/events/", views.event_new, name="event_new"),
+    path(
+        "persons/<int:pk>/unmask/<str:field>/",
+        views.unmask,
+        name="unmask",
+    ),
+    # Import and export (added by the import/export helper)
+]

@@ -25,6 +25,11 @@ class NavItem:
 NAV: list[NavItem] = [
     NavItem(_("首页"), "web:home", None, "both", "house"),
     NavItem(_("行政区划"), "regions:browse", "regions.view", "desk", "diagram-3"),
+    NavItem(_("实有人口"), "residents:person_list", "residents.view", "desk", "people-fill"),
+    NavItem(_("新建户"), "residents:household_new", "residents.edit", "desk", "house-add"),
+    NavItem(
+        _("我的家庭"), "residents:my_household", "residents.view_own", "villager", "person-circle"
+    ),
     NavItem(_("用户与角色"), "accounts:users", "accounts.manage_users", "desk", "people"),
     NavItem(_("审计日志"), "core:audit_log", "core.audit_view", "desk", "journal-text"),
     NavItem(_("后台任务"), "core:tasks", "core.tasks_view", "desk", "gear"),
@@ -56,7 +61,7 @@ VILLAGER_TILES: list[NavItem] = [
     NavItem(_("办事"), "servicedesk:villager_home", None, "villager", "clipboard-check"),
     NavItem(_("村务公开"), "selfgov:disclosures", None, "villager", "megaphone"),
     NavItem(_("消息"), "core:inbox", None, "villager", "bell"),
-    NavItem(_("我的"), "accounts:me", None, "villager", "person-circle"),
+    NavItem(_("我的"), "residents:my_household", None, "villager", "person-circle"),
 ]
 
 
