@@ -271,3 +271,53 @@ class ResidenceEvent(ScopedModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.occurred_on}"
+
+
+class ImportJob(ScopedModel):
+    """One uploaded register file and what became of it. `region` is the clerk's root region:
+    the job is visible to those whose jurisdiction covers it, its file only to its owner."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("等待处理")
+        RUNNING = "running", _("正在处理")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    # The role assignment the clerk acted under: the background task acts under it too.
+    assignment_id = models.PositiveBigIntegerField(null=True, blank=True)
+    filename = models.CharField(_("文件名"), max_length=200)
+    file = models.FileField(_("文件"), upload_to="imports/%Y/%m/")
+    mode = models.CharField(_("方式"), max_length=20)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    total = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    ok_rows = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    # The counts and the problems found (row, column, reason), shown on the job page.
+    result = models.JSONField(default=dict, blank=True)
+    report = models.FileField(_("被拒绝的行"), upload_to="imports/%Y/%m/", blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [prefix_index("importjob_region")]
+        verbose_name = _("导入任务")
+        verbose_name_plural = _("导入任务")
+
+    def __str__(self) -> str:
+        return self.filename
+
+    @property
+    def percent(self) -> int:
+        return int(self.processed * 100 / self.total) if self.total else 0
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
