@@ -97,6 +97,8 @@ def apply(state: State, e: EventFacts) -> State:
         return replace(
             state,
             hukou_here=hukou,
+            # The hukou location found at registration (blank when the hukou is here).
+            hukou_region_code="" if hukou else e.destination_code,
             residence_status=status,
             status_since=e.occurred_on,
             away_destination=e.destination if away else "",

@@ -200,6 +200,8 @@ def person_register(
         occurred_on=since,
         status=status,
         destination=destination,
+        # The projection takes the hukou location from here (it would otherwise be lost).
+        destination_code=hukou_region_code,
         hukou_here=household.hukou_here if hukou_here is None else hukou_here,
         recorded_by=actor,
     )
