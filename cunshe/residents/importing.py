@@ -930,11 +930,13 @@ def _person_row(hh: Household, m: Parsed, actor: Any) -> tuple[Person, Residence
         occurred_on=m.since,
         status=m.status,
         destination=m.destination,
+        destination_code=m.details.get("hukou_region_code", ""),
         hukou_here=m.hukou_here,
         recorded_by=actor,
     )
     facts = EventFacts(id=0, kind=event.kind, occurred_on=m.since, destination=m.destination,
-                       status=m.status, hukou_here=m.hukou_here)  # fmt: skip
+                       destination_code=event.destination_code, status=m.status,
+                       hukou_here=m.hukou_here)  # fmt: skip
     state: State = project([facts])
     person = Person(
         household=hh,
