@@ -232,7 +232,12 @@ class PersonEditForm(forms.Form):
     name = forms.CharField(label=_("姓名"), max_length=60)
     relationship = forms.ChoiceField(label=_("与户主关系"), choices=choices(RELATIONSHIPS))
     ethnicity = forms.ChoiceField(label=_("民族"), choices=choices(ETHNICITIES))
-    phone = forms.CharField(label=_("手机号"), max_length=20, required=False)
+    # The phone number is never put into the form in clear (that would bypass the audited
+    # unmasking): blank keeps it, a new number replaces it, the box below removes it.
+    phone = forms.CharField(
+        label=_("新手机号"), max_length=20, required=False, help_text=_("留空表示不修改")
+    )
+    clear_phone = forms.BooleanField(label=_("删除手机号"), required=False)
     education = forms.ChoiceField(
         label=_("文化程度"), choices=_blank_first(EDUCATION), required=False
     )
@@ -267,7 +272,7 @@ class PersonEditForm(forms.Form):
 
     @classmethod
     def initial_for(cls, person: Person) -> dict[str, Any]:
-        data = {f: getattr(person, f) or "" for f in cls.EDITABLE}
+        data = {f: getattr(person, f) or "" for f in cls.EDITABLE if f != "phone"}
         for f in ("lacks_guardianship_capacity", "is_veteran", "is_youfu"):
             data[f] = getattr(person, f)
         data["version"] = person.version
@@ -295,8 +300,15 @@ class PersonEditForm(forms.Form):
 
     def changes(self, person: Person) -> dict[str, Any]:
         """Only the fields that differ, so the audit event names what really changed."""
-        out = {}
+        out: dict[str, Any] = {}
+        if self.cleaned_data.get("clear_phone"):
+            if person.phone:
+                out["phone"] = ""
+        elif self.cleaned_data.get("phone") and self.cleaned_data["phone"] != person.phone:
+            out["phone"] = self.cleaned_data["phone"]
         for f in self.EDITABLE:
+            if f == "phone":
+                continue
             new = self.cleaned_data.get(f)
             old = getattr(person, f)
             if isinstance(old, bool):
