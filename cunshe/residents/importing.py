@@ -84,6 +84,8 @@ STATUS_WORDS = {
     "非户籍常住": ResidenceStatus.NON_HUKOU_HERE,
 }
 YES, NO = "是", "否"
+# Rows whose name starts with this are the template's example and are skipped.
+EXAMPLE_MARK = "示例"
 HOUSEHOLD_FLAGS = {
     "is_dibao": "低保户",
     "is_tekun": "特困",
@@ -114,8 +116,13 @@ COLUMNS: list[Column] = [
     Column("region_code", "村/组代码", required=True, example="220182102200001"),
     Column("household_number", "户号", required=True, example="0001"),
     Column("relationship", "与户主关系", RELATIONSHIPS, required=True, example="02 户主"),
-    Column("name", "姓名", required=True, example="张三"),
-    Column("id_number", "身份证号", required=True, example="220182198001010011"),
+    Column("name", "姓名", required=True, example="示例张三"),
+    Column(
+        "id_number",
+        "身份证号",
+        required=True,
+        example=idcard.make("220182", date(1980, 1, 1), 5, "M"),
+    ),
     Column("ethnicity", "民族", ETHNICITIES, example="01 汉族"),
     Column("phone", "手机号", example="13812345678"),
     Column("education", "文化程度", EDUCATION, example="70 初级中学"),
@@ -260,6 +267,14 @@ def read_upload(name: str, data: bytes) -> Table:
     return table_from_grid(grid)
 
 
+def _row_values(keys: list[str | None], cells: list[str]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for key, cell in zip(keys, cells, strict=False):
+        if key and key not in values:
+            values[key] = cell.strip()
+    return values
+
+
 def table_from_grid(grid: list[list[str]]) -> Table:
     if not grid:
         raise ImportFileError(_("文件里没有内容。"))
@@ -275,10 +290,8 @@ def table_from_grid(grid: list[list[str]]) -> Table:
     for i, cells in enumerate(grid[1:], start=2):
         if not any(c.strip() for c in cells):
             continue
-        values = {}
-        for key, cell in zip(keys, cells, strict=False):
-            if key and key not in values:
-                values[key] = cell.strip()
+        if (values := _row_values(keys, cells)).get("name", "").startswith(EXAMPLE_MARK):
+            continue  # the template's example row, left in by the clerk
         rows.append(Row(number=i, values=values, raw=list(cells)))
     return Table(headers=list(headers), rows=rows)
 

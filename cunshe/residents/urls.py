@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cunshe.residents import views
+from cunshe.residents import import_views, views
 
 app_name = "residents"
 
@@ -20,4 +20,17 @@ urlpatterns = [
         name="unmask",
     ),
     # Import and export (added by the import/export helper)
+    path("import/", import_views.import_page, name="import"),
+    path("import/template/", import_views.import_template, name="import_template"),
+    path("import/jobs/<int:pk>/", import_views.import_job, name="import_job"),
+    path(
+        "import/jobs/<int:pk>/progress/",
+        import_views.import_job_progress,
+        name="import_job_progress",
+    ),
+    path(
+        "import/jobs/<int:pk>/rejected/", import_views.import_job_report, name="import_job_report"
+    ),
+    path("export/", import_views.export, name="export"),
+    path("export/confirm/", import_views.export_reauth, name="export_reauth"),
 ]
