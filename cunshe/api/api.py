@@ -63,6 +63,7 @@ errors.install(api)
 # Each app contributes a Router in its own api.py; they are mounted here, in one place.
 api.add_router("/regions/", "cunshe.regions.api.router")
 api.add_router("/me", "cunshe.api.me.router")
+api.add_router("/residents/", "cunshe.residents.api.router")
 
 # Last: any other path under /api/v1/ answers 404 in the error shape rather than an HTML page.
 # Add routers above this line, or this would shadow them.
