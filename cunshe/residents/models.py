@@ -58,7 +58,11 @@ class Household(ScopedModel):
                 fields=["village_code", "number"], name="household_number_unique_in_village"
             ),
         ]
-        indexes = [prefix_index("household_region")]
+        indexes = [
+            prefix_index("household_region"),
+            # Search by household number across a township or the province.
+            models.Index(fields=["number"], name="household_number"),
+        ]
         verbose_name = _("户")
         verbose_name_plural = _("户")
 
@@ -162,8 +166,11 @@ class Person(ScopedModel):
         ]
         indexes = [
             prefix_index("person_region"),
-            models.Index(fields=["name"], name="person_name"),
-            models.Index(fields=["name_initials"], name="person_initials"),
+            # Name, pinyin and initials are searched by prefix (LIKE 'x%'): pattern_ops indexes
+            # serve that whatever the database collation.
+            prefix_index("person_name", "name"),
+            prefix_index("person_initials", "name_initials"),
+            prefix_index("person_pinyin", "name_pinyin"),
             models.Index(fields=["region_code", "birth_date"], name="person_region_birth"),
             models.Index(fields=["region_code", "residence_status"], name="person_region_status"),
         ]

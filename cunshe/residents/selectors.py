@@ -110,8 +110,12 @@ def person_search(jurisdiction: Jurisdiction | None, f: PersonFilters) -> QueryS
         elif compact.isascii() and compact.isalpha():
             low = compact.lower()
             qs = qs.filter(Q(name_initials__startswith=low) | Q(name_pinyin__startswith=low))
+        elif any(ord(ch) > 0x2E7F for ch in compact):
+            # Chinese text: a name prefix (full name or surname first), which an index serves;
+            # a substring match scanned the whole province (bench/residents_search.py).
+            qs = qs.filter(name__startswith=compact)
         else:
-            qs = qs.filter(Q(name__contains=q) | Q(household__number=q))
+            qs = qs.filter(household__number=q)
     if f.region_code:
         qs = qs.filter(region_code__startswith=f.region_code)
     if f.sex:
