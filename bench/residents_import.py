@@ -253,7 +253,7 @@ def main() -> None:
         user_id=actor.pk,
     )
     start = time.perf_counter()
-    table = importing.read_upload("persons.csv", tmp.read_bytes())
+    table = importing.read_upload("persons.csv", tmp.read_bytes(), max_bytes=None)
     read_s = time.perf_counter() - start
     if args.profile:
         import cProfile

@@ -186,10 +186,10 @@ class Table:
     rows: list[Row]
 
 
-def sniff(name: str, data: bytes) -> str:
+def sniff(name: str, data: bytes, *, max_bytes: int | None = MAX_UPLOAD_BYTES) -> str:
     """'xlsx' or 'csv' when the extension and the content agree; ImportFileError otherwise."""
     lower = name.lower()
-    if len(data) > MAX_UPLOAD_BYTES:
+    if max_bytes is not None and len(data) > max_bytes:
         raise ImportFileError(_("文件太大：最大 20 MB。请分成几个文件导入。"))
     if not data:
         raise ImportFileError(_("文件是空的。"))
@@ -260,9 +260,10 @@ def _grid_from_csv(data: bytes) -> list[list[str]]:
     return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text), dialect)]
 
 
-def read_upload(name: str, data: bytes) -> Table:
-    """The rows of an uploaded file, columns matched by their header text."""
-    kind = sniff(name, data)
+def read_upload(name: str, data: bytes, *, max_bytes: int | None = MAX_UPLOAD_BYTES) -> Table:
+    """The rows of an uploaded file, columns matched by their header text (`max_bytes` None:
+    no size limit, for commands and benchmarks reading local files)."""
+    kind = sniff(name, data, max_bytes=max_bytes)
     grid = _grid_from_xlsx(data) if kind == "xlsx" else _grid_from_csv(data)
     return table_from_grid(grid)
 
