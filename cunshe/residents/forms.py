@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cunshe.core.jurisdiction import Jurisdiction, is_valid_code
 from cunshe.regions.models import Level, Region
+from cunshe.residents import services
 from cunshe.residents.codes import (
     EDUCATION,
     ETHNICITIES,
@@ -257,13 +258,9 @@ class PersonEditForm(forms.Form):
     lacks_guardianship_capacity = forms.BooleanField(label=_("无监护能力"), required=False)
     is_veteran = forms.BooleanField(label=_("退役军人"), required=False)
     is_youfu = forms.BooleanField(label=_("优抚对象"), required=False)
-    hukou_region_code = forms.CharField(label=_("户籍地区划代码"), max_length=12, required=False)
 
-    EDITABLE = (
-        "name", "relationship", "ethnicity", "phone", "education", "marital_status",
-        "political_status", "disability", "illness", "lacks_guardianship_capacity",
-        "is_veteran", "is_youfu", "hukou_region_code",
-    )  # fmt: skip
+    # The same list the service accepts; residence state and hukou location change by events.
+    EDITABLE = services.EDITABLE
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -291,12 +288,6 @@ class PersonEditForm(forms.Form):
         if category not in DISABILITY_CATEGORIES or grade not in DISABILITY_GRADES:
             raise ValidationError(_("请按“类别:等级”填写，类别1至7，等级1至4，如 4:2。"))
         return value
-
-    def clean_hukou_region_code(self) -> str:
-        code = (self.cleaned_data.get("hukou_region_code") or "").strip()
-        if code and not (code.isdigit() and len(code) in (6, 9, 12)):
-            raise ValidationError(_("户籍地区划代码应为6、9或12位数字。"))
-        return code
 
     def changes(self, person: Person) -> dict[str, Any]:
         """Only the fields that differ, so the audit event names what really changed."""

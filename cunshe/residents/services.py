@@ -319,11 +319,12 @@ def event_record(
     return event
 
 
-# Fields a clerk may edit directly; residence state changes only through events.
+# Fields a clerk may edit directly; residence state, and where the hukou is, change only
+# through events (a HUKOU_OUT event carries the new hukou location).
 EDITABLE = (
     "name", "relationship", "ethnicity", "phone", "education", "marital_status",
     "political_status", "disability", "illness", "lacks_guardianship_capacity", "is_veteran",
-    "is_youfu", "hukou_region_code",
+    "is_youfu",
 )  # fmt: skip
 
 

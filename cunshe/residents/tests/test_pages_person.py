@@ -215,7 +215,6 @@ def test_bad_edit_input_shows_a_message_and_changes_nothing(client_as, head):
         {"name": ""},
         {"phone": "12ab"},
         {"disability": "9:9"},
-        {"hukou_region_code": "12345"},
         {"ethnicity": "99"},
         {"version": "x"},
     ):
