@@ -128,7 +128,10 @@ def test_stale_version_is_refused_and_nothing_is_written(cast, clerk_j, register
     assert p.residence_status == ResidenceStatus.HERE
 
 
-def test_state_fields_cannot_be_edited_directly(cast, clerk_j, register):
+@pytest.mark.parametrize(
+    "change", [{"residence_status": ResidenceStatus.DECEASED}, {"hukou_region_code": "220322"}]
+)
+def test_state_fields_cannot_be_edited_directly(cast, clerk_j, register, change):
     person = register("李强", date(1985, 4, 4))
     with pytest.raises(ValidationError):
         services.person_update(
@@ -136,7 +139,7 @@ def test_state_fields_cannot_be_edited_directly(cast, clerk_j, register):
             jurisdiction=clerk_j,
             person=person,
             expected_version=person.version,
-            residence_status=ResidenceStatus.DECEASED,
+            **change,
         )
 
 
