@@ -46,8 +46,9 @@ def _ensure_groups(regions: dict[str, Region]) -> int:
 
 
 @transaction.atomic
-def demo_seed(*, seed: int = 1) -> dict[str, int]:
-    """Create the demo cast (and, as later issues add them, their data) from `seed`."""
+def demo_seed(*, seed: int = 1, population: bool = True) -> dict[str, int]:
+    """Create the demo cast (and, as later issues add them, their data) from `seed`.
+    Counts of register rows appear only when some were added, so a second run says {…: 0}."""
     rng = random.Random(seed)  # noqa: S311 - demo data, not security
     counts = {"users": 0, "assignments": 0, "groups": 0}
     with system_scope("demo_seed"):
@@ -71,5 +72,10 @@ def demo_seed(*, seed: int = 1) -> dict[str, int]:
                 revoked_at=None,
             )
             counts["assignments"] += int(created)
+        if population:
+            from cunshe.demo.residents import generate_population
+
+            added = generate_population(seed=seed)
+            counts.update({k: v for k, v in added.items() if v})
         audit("demo.seed.completed", detail={"seed": seed, **counts})
     return counts
