@@ -762,10 +762,13 @@ class Result:
 
 Progress = Callable[[int], None]
 
-# Detail fields the import compares and updates on a person already in the household.
-UPDATABLE = (
-    "name", "relationship", "ethnicity", "phone", "education", "marital_status",
-    "political_status", "disability", "is_veteran", "is_youfu", "hukou_region_code",
+# Detail fields the import compares and updates on a person already in the household (the
+# editable ones of `services.EDITABLE`; residence and hukou change only through events).
+UPDATABLE = tuple(
+    f for f in (
+        "name", "relationship", "ethnicity", "phone", "education", "marital_status",
+        "political_status", "disability", "is_veteran", "is_youfu",
+    ) if f in services.EDITABLE
 )  # fmt: skip
 
 
