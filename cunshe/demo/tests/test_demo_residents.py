@@ -130,3 +130,13 @@ def test_generation_is_deterministic(db):
         return [(m.name, m.id_number, m.status) for h in gen.plan(40) for m in h.members]
 
     assert draw() == draw()
+
+
+def test_id_numbers_already_in_the_register_are_not_reused(db):
+    """A village generated later never takes an ID number that some other village holds."""
+    _tree_for_demo()
+    village = Region.objects.get(code="220182102201")
+    first = VillageGenerator(7, village, [], ["220182"], IdAllocator(), TODAY).plan(30)
+    taken = [m.id_number for h in first for m in h.members]
+    again = VillageGenerator(7, village, [], ["220182"], IdAllocator(taken), TODAY).plan(30)
+    assert not {m.id_number for h in again for m in h.members} & set(taken)
