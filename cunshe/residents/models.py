@@ -298,6 +298,12 @@ class ImportJob(ScopedModel):
     filename = models.CharField(_("文件名"), max_length=200)
     file = models.FileField(_("文件"), upload_to="imports/%Y/%m/")
     mode = models.CharField(_("方式"), max_length=20)
+
+    @property
+    def mode_label(self) -> str:
+        from cunshe.residents.importing import Mode
+
+        return str(dict(Mode.CHOICES).get(self.mode, self.mode))
     status = models.CharField(
         _("状态"), max_length=10, choices=Status.choices, default=Status.PENDING
     )

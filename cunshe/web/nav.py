@@ -27,6 +27,7 @@ NAV: list[NavItem] = [
     NavItem(_("行政区划"), "regions:browse", "regions.view", "desk", "diagram-3"),
     NavItem(_("实有人口"), "residents:person_list", "residents.view", "desk", "people-fill"),
     NavItem(_("新建户"), "residents:household_new", "residents.edit", "desk", "house-add"),
+    NavItem(_("导入名单"), "residents:import", "residents.import", "desk", "upload"),
     NavItem(
         _("我的家庭"), "residents:my_household", "residents.view_own", "villager", "person-circle"
     ),
