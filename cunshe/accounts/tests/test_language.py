@@ -27,3 +27,13 @@ def test_the_api_honours_accept_language(db):
     response = Client(HTTP_ACCEPT_LANGUAGE="en").get("/api/v1/me")
     assert response.status_code == 401
     assert response["Content-Language"] == "en"
+
+
+def test_a_request_does_not_leave_its_language_behind(db):
+    from django.utils import translation
+
+    before = translation.get_language()
+    client = Client()
+    client.post(reverse("accounts:preferences"), {"language": "ko", "next": "/"})
+    client.get(reverse("accounts:login"))
+    assert translation.get_language() == before
