@@ -304,6 +304,7 @@ class ImportJob(ScopedModel):
         from cunshe.residents.importing import Mode
 
         return str(dict(Mode.CHOICES).get(self.mode, self.mode))
+
     status = models.CharField(
         _("状态"), max_length=10, choices=Status.choices, default=Status.PENDING
     )

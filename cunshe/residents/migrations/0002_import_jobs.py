@@ -6,41 +6,83 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('regions', '0001_region_tree'),
-        ('residents', '0001_households_persons_events'),
+        ("regions", "0001_region_tree"),
+        ("residents", "0001_households_persons_events"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ImportJob',
+            name="ImportJob",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('region_code', models.CharField(editable=False, max_length=15)),
-                ('assignment_id', models.PositiveBigIntegerField(blank=True, null=True)),
-                ('filename', models.CharField(max_length=200, verbose_name='文件名')),
-                ('file', models.FileField(upload_to='imports/%Y/%m/', verbose_name='文件')),
-                ('mode', models.CharField(max_length=20, verbose_name='方式')),
-                ('status', models.CharField(choices=[('pending', '等待处理'), ('running', '正在处理'), ('done', '已完成'), ('failed', '失败')], default='pending', max_length=10, verbose_name='状态')),
-                ('total', models.PositiveIntegerField(default=0)),
-                ('processed', models.PositiveIntegerField(default=0)),
-                ('ok_rows', models.PositiveIntegerField(default=0)),
-                ('rejected', models.PositiveIntegerField(default=0)),
-                ('result', models.JSONField(blank=True, default=dict)),
-                ('report', models.FileField(blank=True, upload_to='imports/%Y/%m/', verbose_name='被拒绝的行')),
-                ('error', models.CharField(blank=True, max_length=300)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='regions.region')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("region_code", models.CharField(editable=False, max_length=15)),
+                ("assignment_id", models.PositiveBigIntegerField(blank=True, null=True)),
+                ("filename", models.CharField(max_length=200, verbose_name="文件名")),
+                ("file", models.FileField(upload_to="imports/%Y/%m/", verbose_name="文件")),
+                ("mode", models.CharField(max_length=20, verbose_name="方式")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "等待处理"),
+                            ("running", "正在处理"),
+                            ("done", "已完成"),
+                            ("failed", "失败"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("total", models.PositiveIntegerField(default=0)),
+                ("processed", models.PositiveIntegerField(default=0)),
+                ("ok_rows", models.PositiveIntegerField(default=0)),
+                ("rejected", models.PositiveIntegerField(default=0)),
+                ("result", models.JSONField(blank=True, default=dict)),
+                (
+                    "report",
+                    models.FileField(
+                        blank=True, upload_to="imports/%Y/%m/", verbose_name="被拒绝的行"
+                    ),
+                ),
+                ("error", models.CharField(blank=True, max_length=300)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="regions.region",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '导入任务',
-                'verbose_name_plural': '导入任务',
-                'ordering': ['-created_at'],
-                'indexes': [models.Index(fields=['region_code'], name='importjob_region', opclasses=['varchar_pattern_ops'])],
+                "verbose_name": "导入任务",
+                "verbose_name_plural": "导入任务",
+                "ordering": ["-created_at"],
+                "indexes": [
+                    models.Index(
+                        fields=["region_code"],
+                        name="importjob_region",
+                        opclasses=["varchar_pattern_ops"],
+                    )
+                ],
             },
         ),
     ]

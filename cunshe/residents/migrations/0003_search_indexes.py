@@ -5,36 +5,41 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('regions', '0001_region_tree'),
-        ('residents', '0002_import_jobs'),
+        ("regions", "0001_region_tree"),
+        ("residents", "0002_import_jobs"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='person',
-            name='person_name',
+            model_name="person",
+            name="person_name",
         ),
         migrations.RemoveIndex(
-            model_name='person',
-            name='person_initials',
+            model_name="person",
+            name="person_initials",
         ),
         migrations.AddIndex(
-            model_name='household',
-            index=models.Index(fields=['number'], name='household_number'),
+            model_name="household",
+            index=models.Index(fields=["number"], name="household_number"),
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['name'], name='person_name', opclasses=['varchar_pattern_ops']),
+            model_name="person",
+            index=models.Index(
+                fields=["name"], name="person_name", opclasses=["varchar_pattern_ops"]
+            ),
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['name_initials'], name='person_initials', opclasses=['varchar_pattern_ops']),
+            model_name="person",
+            index=models.Index(
+                fields=["name_initials"], name="person_initials", opclasses=["varchar_pattern_ops"]
+            ),
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['name_pinyin'], name='person_pinyin', opclasses=['varchar_pattern_ops']),
+            model_name="person",
+            index=models.Index(
+                fields=["name_pinyin"], name="person_pinyin", opclasses=["varchar_pattern_ops"]
+            ),
         ),
     ]
