@@ -79,8 +79,22 @@ test-postgres: install
 serve: install
 	$(DEMO_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
-bench: install
-	@for f in bench/*.py; do echo "== $$f"; DATABASE_URL="$${DATABASE_URL:-$(PG_URL)}" $(PY) $$f || exit 1; done
+# Each benchmark gets its own scratch database (most drop and re-create theirs). Sizes are the
+# scripts' defaults; BENCH_ARGS_residents_import="--persons 200000" make bench shrinks one.
+PG_SERVER ?= postgres://postgres@127.0.0.1:5432
+bench: install keys
+	@for f in bench/*.py; do \
+	  name=$$(basename $$f .py); url="$(PG_SERVER)/cunshe_bench_$$name"; \
+	  echo "== $$f  ($$url)"; \
+	  if [ "$$name" = residents_generate ]; then \
+	    $(PY) -c "import psycopg; c=psycopg.connect('$(PG_SERVER)/postgres'.replace('postgres://','postgresql://',1), autocommit=True); \
+	      c.execute('DROP DATABASE IF EXISTS cunshe_bench_residents_generate'); c.execute('CREATE DATABASE cunshe_bench_residents_generate')" && \
+	    DATABASE_URL=$$url $(PY) manage.py migrate --no-input -v 0 && \
+	    DATABASE_URL=$$url $(PY) manage.py import_regions --province 22 >/dev/null; \
+	  fi; \
+	  args_var="BENCH_ARGS_$$name"; \
+	  DATABASE_URL=$$url $(PY) $$f $${!args_var} || exit 1; \
+	done
 
 clean:
 	rm -rf var/staticfiles var/vendor node_modules
