@@ -76,6 +76,6 @@ def demo_seed(*, seed: int = 1, population: bool = True) -> dict[str, int]:
             from cunshe.demo.residents import generate_population
 
             added = generate_population(seed=seed)
-            counts.update({k: v for k, v in added.items() if v})
+            counts.update(added)
         audit("demo.seed.completed", detail={"seed": seed, **counts})
     return counts
