@@ -40,7 +40,7 @@ def test_every_demo_village_gets_households_and_persons(seeded):
 
 def test_second_run_adds_nothing(seeded):
     again = demo_seed(seed=1)
-    assert again == {"users": 0, "assignments": 0, "groups": 0}
+    assert again and not any(again.values()), again
     with system_scope("test"):
         assert Person.objects.count() == len(seeded[1])
 
