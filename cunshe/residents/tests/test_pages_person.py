@@ -245,3 +245,11 @@ def test_person_page_query_count_is_pinned(client_as, register, head, django_ass
     # The audit write takes an advisory lock on PostgreSQL (one more statement than SQLite).
     with django_assert_num_queries(14 if connection.vendor == "postgresql" else 13):
         assert c.get(url(head)).status_code == 200
+
+
+def test_events_recorded_by_the_system_render_without_a_recorder(client_as, head):
+    # Imports and the demo generator write events with no recording user.
+    ResidenceEvent._base_manager.filter(person=head).update(recorded_by=None)
+    response = client_as("clerk_a").get(url(head))
+    assert response.status_code == 200
+    assert "—" in response.content.decode()
