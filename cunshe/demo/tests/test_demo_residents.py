@@ -140,3 +140,24 @@ def test_id_numbers_already_in_the_register_are_not_reused(db):
     taken = [m.id_number for h in first for m in h.members]
     again = VillageGenerator(7, village, [], ["220182"], IdAllocator(taken), TODAY).plan(30)
     assert not {m.id_number for h in again for m in h.members} & set(taken)
+
+
+def test_demo_register_pages_open_for_the_demo_logins(seeded):
+    """The demo data is written by a bulk path, not the services: the pages must still open on
+    it (a clerk's list, person and household pages; the villager's own household)."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    User = get_user_model()
+    clerk = login(Client(), User.objects.get(username="daiban"))
+    listing = clerk.get("/residents/")
+    assert listing.status_code == 200
+    with system_scope("test"):
+        sample = list(Person.objects.filter(region_code__startswith="220182102200")[:25])
+    for person in sample:
+        assert clerk.get(f"/residents/persons/{person.pk}/").status_code == 200
+        assert clerk.get(f"/residents/households/{person.household_id}/").status_code == 200
+    villager = login(Client(), User.objects.get(username="cunmin"))
+    mine = villager.get("/residents/mine/")
+    assert mine.status_code == 200
+    assert "王秀兰" in mine.content.decode()
