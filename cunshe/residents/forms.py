@@ -321,7 +321,9 @@ RECORDABLE = [
 class EventForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     kind = forms.ChoiceField(
-        label=_("事件"), choices=[*RECORDABLE, (EventKind.CORRECTION, _("更正"))]
+        label=_("事件"),
+        # No event is preselected: a hurried click must not record a death.
+        choices=[("", _("请选择…")), *RECORDABLE, (EventKind.CORRECTION, _("更正"))],
     )
     occurred_on = forms.DateField(
         label=_("发生日期"), widget=forms.DateInput(attrs={"type": "date"})

@@ -253,3 +253,14 @@ def test_events_recorded_by_the_system_render_without_a_recorder(client_as, head
     response = client_as("clerk_a").get(url(head))
     assert response.status_code == 200
     assert "—" in response.content.decode()
+
+
+def test_the_event_form_preselects_no_event(client_as, head):
+    form = client_as("clerk_a").get(url(head)).context["event_form"]
+    assert form["kind"].value() in (None, "")
+    response = client_as("clerk_a").post(
+        reverse("residents:event_new", args=[head.pk]),
+        {"kind": "", "occurred_on": "2024-01-01", "version": head.version},
+    )
+    assert response.status_code == 400
+    assert ResidenceEvent._base_manager.filter(person=head).count() == 1
