@@ -83,7 +83,7 @@ serve: install
 # scripts' defaults; BENCH_ARGS_residents_import="--persons 200000" make bench shrinks one.
 PG_SERVER ?= postgres://postgres@127.0.0.1:5432
 bench: install keys
-	@for f in bench/*.py; do \
+	@for f in bench/[!_]*.py; do \
 	  name=$$(basename $$f .py); url="$(PG_SERVER)/cunshe_bench_$$name"; \
 	  echo "== $$f  ($$url)"; \
 	  if [ "$$name" = residents_generate ]; then \

@@ -23,6 +23,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from _common import recreate_database
+
 ROOT = Path(__file__).resolve().parent.parent
 PY = str(ROOT / ".venv" / "bin" / "python")
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
@@ -42,16 +44,6 @@ def _env(var_dir: str) -> dict[str, str]:
         CUNSHE_LOG_LEVEL="WARNING",
     )
     return env
-
-
-def _recreate_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    admin = url.rsplit("/", 1)[0].replace("postgres://", "postgresql://", 1) + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def _manage(env: dict[str, str], *args: str) -> str:
@@ -98,7 +90,7 @@ def main() -> int:
     var_dir = tempfile.mkdtemp(prefix="cunshe-bench-")
     env = _env(var_dir)
     subprocess.run([PY, "-m", "cunshe.keys", f"{var_dir}/keys.json"], check=True, cwd=ROOT)
-    _recreate_database(url)
+    recreate_database(url)
     _manage(env, "migrate", "--no-input", "-v", "0")
     _manage(env, "import_regions", "--province", "22")
     token = _manage(env, "shell", "-c", TOKEN_SCRIPT).split("TOKEN=")[1].strip()

@@ -19,18 +19,10 @@ import sys
 import time
 from pathlib import Path
 
+from _common import recreate_database
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-
-
-def _recreate_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    admin = url.rsplit("/", 1)[0].replace("postgres://", "postgresql://", 1) + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 COLUMNS = "code, name, level, kind, parent_id, valid_from, valid_to, successor_id, pinyin, initials"
@@ -49,7 +41,7 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cunshe.settings")
     os.environ.setdefault("CUNSHE_ENV", "development")
     os.environ.setdefault("CUNSHE_LOG_LEVEL", "WARNING")
-    _recreate_database(url)
+    recreate_database(url)
 
     import django
 

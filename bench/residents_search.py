@@ -28,6 +28,8 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+from _common import recreate_database
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 PY = str(ROOT / ".venv" / "bin" / "python")
@@ -52,16 +54,6 @@ def _env() -> dict[str, str]:
     env.update(CUNSHE_ENV="development", CUNSHE_DEBUG="0", CUNSHE_REQUIRE_2FA="0")
     env.setdefault("CUNSHE_LOG_LEVEL", "WARNING")
     return env
-
-
-def _recreate_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    admin = url.rsplit("/", 1)[0].replace("postgres://", "postgresql://", 1) + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def _setup_django() -> None:
@@ -311,7 +303,7 @@ def main() -> None:
             loaded = 0
         connection.close()
     if loaded < args.persons * 0.99:
-        _recreate_database(url)
+        recreate_database(url)
         subprocess.run([PY, "manage.py", "migrate", "-v0"], cwd=ROOT, env=_env(), check=True)
         _setup_django()
         _generate(args.persons)
