@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -14,23 +14,9 @@ from cunshe.accounts import selectors, services
 from cunshe.accounts.forms import CreateUserForm, GrantRoleForm
 from cunshe.accounts.models import RoleAssignment
 from cunshe.core.access import get_scoped_or_404, require_perm
+from cunshe.web.forms import call_into_form
 
 PERM = "accounts.manage_users"
-
-
-def _call_into_form(form, service, **kwargs):  # type: ignore[no-untyped-def]
-    """Run a write service; its refusals become form errors (nothing changed), else its result."""
-    try:
-        return service(**kwargs)
-    except ValidationError as exc:
-        if hasattr(exc, "error_dict"):
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            form.add_error(None, exc.messages)
-    except PermissionDenied as exc:
-        form.add_error(None, str(exc) or _("没有权限。"))
-    return None
 
 
 @login_required
@@ -39,7 +25,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()[:40]
     form = CreateUserForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = _call_into_form(
+        user = call_into_form(
             form, services.user_create, actor=request.user, jurisdiction=j, **form.cleaned_data
         )
         if user is not None:
@@ -55,7 +41,7 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = selectors.get_user_for(j, pk)
     form = GrantRoleForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        granted = _call_into_form(
+        granted = call_into_form(
             form,
             services.role_assign,
             actor=request.user,

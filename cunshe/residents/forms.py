@@ -1,6 +1,6 @@
 """Forms of the register's pages. They check shape and give clear messages; the services
 check the rules (ID numbers, one head per household, event order) and their refusals come back
-onto the forms as errors (`views._call_into_form`)."""
+onto the forms as errors (`cunshe.web.forms.call_into_form`)."""
 
 from __future__ import annotations
 

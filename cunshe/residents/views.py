@@ -30,6 +30,7 @@ from cunshe.residents.forms import (
     PersonRegisterForm,
 )
 from cunshe.residents.models import Household, Person
+from cunshe.web.forms import call_into_form
 
 VIEW = selectors.VIEW
 VIEW_OWN = selectors.VIEW_OWN
@@ -46,18 +47,10 @@ def _conflict_message() -> str:
 
 
 def _call_into_form(form: Form, service: Any, **kwargs: Any) -> Any:
-    """Run a write service; its refusals become form errors (nothing changed), else its result."""
-    try:
-        return service(**kwargs)
-    except ValidationError as exc:
-        if hasattr(exc, "error_dict"):
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            form.add_error(None, exc.messages)
-    except services.ConcurrentEdit:
-        form.add_error(None, _conflict_message())
-    return None
+    """call_into_form, with a stale edit shown as the conflict message."""
+    return call_into_form(
+        form, service, refusals={services.ConcurrentEdit: _conflict_message()}, **kwargs
+    )
 
 
 def _url_or_none(name: str) -> str | None:
