@@ -16,7 +16,10 @@ from cunshe.accounts.models import RoleAssignment
 from cunshe.core.jurisdiction import system_scope
 
 # Strings that appear only in data of 榆树市 (villages A, B): the outsider must never see them.
-FOREIGN_MARKERS = ("闵家", "古城村", "榆树市", "220182", "clerk_a", "leader_a", "county_civil")
+FOREIGN_MARKERS = (
+    "闵家", "古城村", "榆树市", "220182", "clerk_a", "leader_a", "county_civil",
+    "王建国", "王小宝", "A-001",
+)  # fmt: skip
 
 # Pages an anonymous visitor may open (they carry no personal or village data).
 PUBLIC_PREFIXES = (
@@ -51,14 +54,66 @@ def all_routes() -> list[str]:
     return sorted(set(routes))
 
 
+def _foreign_records(cast) -> set[int]:  # type: ignore[no-untyped-def]
+    """Records of village A in every app (register, notifications, tokens); their ids."""
+    from datetime import date
+
+    from cunshe.accounts.services import api_token_create
+    from cunshe.core.notifications import notify
+    from cunshe.residents import idcard, services
+    from cunshe.residents.codes import EventKind
+
+    clerk = cast.clerk_a
+    assignment = RoleAssignment.objects.get(user=clerk)
+    j = assignment.jurisdiction()
+    household = services.household_create(
+        actor=clerk, jurisdiction=j, region=cast.village_a, number="A-001"
+    )
+    head = services.person_register(
+        actor=clerk,
+        jurisdiction=j,
+        household=household,
+        relationship="02",
+        name="王建国",
+        id_number=idcard.make("220182", date(1975, 5, 5), 1, "M"),
+        since=date(2020, 1, 1),
+    )
+    child = services.person_register(
+        actor=clerk,
+        jurisdiction=j,
+        household=household,
+        relationship="20",
+        name="王小宝",
+        id_number=idcard.make("220182", date(2019, 5, 5), 2, "M"),
+        since=date(2020, 1, 1),
+    )
+    event = services.event_record(
+        actor=clerk,
+        jurisdiction=j,
+        person=head,
+        kind=EventKind.LEAVE_FOR_WORK,
+        occurred_on=date(2024, 3, 1),
+        destination="长春",
+    )
+    token, _secret = api_token_create(user=clerk, assignment=assignment, name="A token")
+    notify(recipient=clerk, subject="闵家村通知", body="闵家村")
+    return {household.pk, head.pk, child.pk, event.pk, token.pk}
+
+
 def _foreign_values(cast) -> dict[str, list[str]]:
     """Candidate path values that point at villages A/B's people and records."""
+    ints = _foreign_records(cast)
     with system_scope("outsider walk test"):
-        ints = {cast.clerk_a.pk, cast.leader_a.pk, cast.county_civil.pk}
+        from cunshe.core.models import Notification
+
+        ints |= {cast.clerk_a.pk, cast.leader_a.pk, cast.county_civil.pk}
         ints |= set(
             RoleAssignment.objects.filter(user__in=[cast.clerk_a, cast.county_civil]).values_list(
                 "pk", flat=True
             )
+        )
+        ints |= set(
+            Notification.objects.filter(recipient=cast.clerk_a).values_list("pk", flat=True)
         )
     return {
         "int": [str(i) for i in sorted(ints)],
@@ -94,6 +149,9 @@ def _fingerprint() -> str:
             "accounts.ApiToken",
             "regions.Region",
             "core.Notification",
+            "residents.Household",
+            "residents.Person",
+            "residents.ResidenceEvent",
         ):
             model = apps.get_model(label)
             for row in model._base_manager.order_by("pk").values():
