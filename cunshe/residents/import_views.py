@@ -11,7 +11,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,7 +26,7 @@ from cunshe.core.access import require_perm
 from cunshe.core.audit import audit
 from cunshe.core.jurisdiction import Jurisdiction
 from cunshe.core.models import AuditEvent
-from cunshe.residents import exporting, importing, selectors
+from cunshe.residents import exporting, importing, selectors, services
 from cunshe.residents.forms import PersonFilterForm
 from cunshe.residents.models import ImportJob
 from cunshe.residents.tasks import process_import, run_job
@@ -61,12 +60,8 @@ class UploadForm(forms.Form):
 
 
 def _job_for(request: HttpRequest, pk: int) -> ImportJob:
-    """The caller's own job: other people's uploads (even in the same village) are 404."""
     j = require_perm(request.jurisdiction, importing.IMPORT)  # type: ignore[attr-defined]
-    job = ImportJob.objects.within(j).filter(pk=pk, created_by=request.user).first()
-    if job is None:
-        raise Http404
-    return job
+    return selectors.get_import_job_for(j, request.user.pk, pk)
 
 
 @login_required
@@ -77,22 +72,21 @@ def import_page(request: HttpRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        job = ImportJob(
-            region_id=_root_region_id(j),
-            created_by=request.user,
-            assignment_id=j.assignment_id,
-            filename=upload.name[:200],
+        job = services.import_job_create(
+            actor=request.user,
+            jurisdiction=j,
+            filename=upload.name,
+            suffix=_suffix(upload.name),
+            data=form.data_bytes,
             mode=form.cleaned_data["mode"],
             total=form.row_count,
         )
-        job.file.save(f"upload{_suffix(upload.name)}", ContentFile(form.data_bytes), save=False)
-        job.save()
         if form.row_count > importing.BACKGROUND_ROWS:
             process_import.enqueue(job.pk)
         else:
             run_job(job.pk)
         return redirect("residents:import_job", pk=job.pk)
-    jobs = ImportJob.objects.within(j).filter(created_by=request.user)[:10]
+    jobs = selectors.import_jobs_of(j, request.user.pk)
     return render(
         request,
         "residents/import.html",
@@ -103,15 +97,6 @@ def import_page(request: HttpRequest) -> HttpResponse:
 
 def _suffix(name: str) -> str:
     return ".xlsx" if name.lower().endswith(".xlsx") else ".csv"
-
-
-def _root_region_id(j: Jurisdiction) -> int:
-    from cunshe.regions.models import Region
-
-    region = Region.objects.filter(code=j.root_code).only("pk").first()
-    if region is None:
-        raise Http404
-    return region.pk
 
 
 @login_required

@@ -20,7 +20,7 @@ from cunshe.core.fields import blind_index_for
 from cunshe.core.jurisdiction import Jurisdiction
 from cunshe.core.models import AuditEvent
 from cunshe.residents import idcard, rules
-from cunshe.residents.models import Household, Person, ResidenceEvent
+from cunshe.residents.models import Household, ImportJob, Person, ResidenceEvent
 
 VIEW = "residents.view"
 VIEW_OWN = "residents.view_own"
@@ -179,3 +179,16 @@ def person_events(person: Person) -> list[ResidenceEvent]:
     return list(
         person.events.select_related("recorded_by", "corrects").order_by("occurred_on", "id")
     )
+
+
+def import_jobs_of(jurisdiction: Jurisdiction, user_id: int, limit: int = 10) -> list[ImportJob]:
+    """The caller's own recent import jobs, newest first."""
+    return list(ImportJob.objects.within(jurisdiction).filter(created_by_id=user_id)[:limit])
+
+
+def get_import_job_for(jurisdiction: Jurisdiction, user_id: int, pk: int) -> ImportJob:
+    """The caller's own job: other people's uploads (even in the same village) are 404."""
+    job = ImportJob.objects.within(jurisdiction).filter(pk=pk, created_by_id=user_id).first()
+    if job is None:
+        raise Http404
+    return job

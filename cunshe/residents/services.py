@@ -33,7 +33,7 @@ from cunshe.residents.codes import (
     ResidenceStatus,
 )
 from cunshe.residents.events import State, facts_of, project
-from cunshe.residents.models import GONE, Household, Person, ResidenceEvent
+from cunshe.residents.models import GONE, Household, ImportJob, Person, ResidenceEvent
 
 EDIT = "residents.edit"
 
@@ -393,3 +393,42 @@ def person_rebuild_state(person: Person) -> bool:
     before = {k: getattr(person, k) for k in _state_fields()}
     state = _reproject(person)
     return before == asdict(state)
+
+
+@transaction.atomic
+def import_job_create(
+    *,
+    actor: Any,
+    jurisdiction: Jurisdiction,
+    filename: str,
+    suffix: str,
+    data: bytes,
+    mode: str,
+    total: int,
+) -> ImportJob:
+    """Store an uploaded register file as a job under the uploader's root region (the file
+    goes to private storage, never to a public URL)."""
+    from django.core.files.base import ContentFile
+
+    root = Region.objects.filter(code=jurisdiction.root_code).only("pk", "code").first()
+    if root is None:
+        raise PermissionDenied(_("没有可导入的管辖区域。"))
+    _require(jurisdiction, "residents.import", root.code)
+    job = ImportJob(
+        region=root,
+        created_by=actor,
+        assignment_id=jurisdiction.assignment_id,
+        filename=filename[:200],
+        mode=mode,
+        total=total,
+    )
+    job.file.save(f"upload{suffix}", ContentFile(data), save=False)
+    job.save()
+    audit(
+        "residents.import.uploaded",
+        actor=actor,
+        jurisdiction=jurisdiction,
+        obj=job,
+        detail={"rows": total, "mode": mode},
+    )
+    return job
