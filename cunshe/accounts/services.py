@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -179,3 +180,24 @@ def user_create(
         department=department,
     )
     return user
+
+
+def totp_device_for(user: User) -> tuple[Any, bool]:
+    """The user's confirmed TOTP device, or an unconfirmed one to enrol (created once and
+    reused, so a reload does not change the secret): (device, enrolling)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is not None:
+        return device, False
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="default", confirmed=False)
+    return device, True
+
+
+def totp_confirm(*, user: User, device: Any) -> None:
+    """The first correct code confirms an enrolment."""
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    audit("accounts.two_factor.enrolled", actor=user, obj=device)

@@ -16,7 +16,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cunshe.accounts import selectors, services
 from cunshe.accounts.forms import LoginForm, PreferencesForm, TokenForm
@@ -91,20 +90,13 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     user = request.user
     if user.is_verified():
         return redirect(_safe_next(request))
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-    enrolling = device is None
-    if enrolling:
-        device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
-        if device is None:
-            device = TOTPDevice.objects.create(user=user, name="default", confirmed=False)
+    device, enrolling = services.totp_device_for(user)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         allowed, _info = device.verify_is_allowed()
         if allowed and device.verify_token(form.cleaned_data["token"]):
             if enrolling:
-                device.confirmed = True
-                device.save(update_fields=["confirmed"])
-                audit("accounts.two_factor.enrolled", obj=device)
+                services.totp_confirm(user=user, device=device)
             otp_login(request, device)
             audit("accounts.two_factor.verified")
             return redirect(_safe_next(request))
