@@ -64,7 +64,7 @@ def register(transactional_db, settings):  # type: ignore[no-untyped-def]
     head = enter(home, "张伟国", date(1968, 4, 2), 11, "M", "02")
     wife = enter(home, "刘淑珍", date(1970, 8, 9), 12, "F", "10")
     neighbour = enter(other, "李红梅", date(1975, 1, 20), 13, "F", "02")
-    # No service links an account (a villager's enrolment does, elsewhere): as the page tests do.
+    # No register service links an account yet; the page tests set it the same way.
     Person._base_manager.filter(pk=head.pk).update(account=villager)
     return {"clerk": clerk, "villager": villager, "head": head, "wife": wife, "other": neighbour}
 
