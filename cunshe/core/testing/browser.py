@@ -71,6 +71,9 @@ def browser():  # type: ignore[no-untyped-def]
             yield b
         finally:
             b.close()
+            # Queries made while Playwright ran can leave connections open; PostgreSQL then
+            # refuses to drop the test database at the end ("being accessed by other users").
+            connections.close_all()
 
 
 @pytest.fixture

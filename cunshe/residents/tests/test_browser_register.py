@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from django.db import connections
 
 from cunshe.accounts.models import RoleAssignment, User
 from cunshe.accounts.roles import Role
@@ -69,15 +68,6 @@ def register(transactional_db, settings):  # type: ignore[no-untyped-def]
     return {"clerk": clerk, "villager": villager, "head": head, "wife": wife, "other": neighbour}
 
 
-@pytest.fixture
-def released(browser):  # type: ignore[no-untyped-def]
-    """Close the database connections the test body opened while Playwright ran: left open,
-    PostgreSQL refuses to drop the test database at the end of the session ("being accessed
-    by other users")."""
-    yield
-    connections.close_all()
-
-
 def _login(page, origin: str, username: str) -> None:  # type: ignore[no-untyped-def]
     page.goto(origin + "/accounts/login/")
     page.fill("input[name=username]", username)
@@ -98,7 +88,7 @@ def _clean(watch: Watch) -> None:
 
 
 def test_clerk_finds_a_person_by_initials_and_reveals_the_id_in_place_audited(
-    server, register, browser, released
+    server, register, browser
 ):
     head = register["head"]
     context = browser.new_context(viewport=PHONE, locale="zh-CN")
@@ -142,7 +132,7 @@ def test_clerk_finds_a_person_by_initials_and_reveals_the_id_in_place_audited(
 
 
 def test_event_is_recorded_and_a_stale_edit_in_another_browser_is_refused(
-    server, register, browser, released
+    server, register, browser
 ):
     head = register["head"]
     url = f"{server}/residents/persons/{head.pk}/"
@@ -188,9 +178,7 @@ def test_event_is_recorded_and_a_stale_edit_in_another_browser_is_refused(
     stale_ctx.close()
 
 
-def test_dry_run_import_reports_rows_and_reasons_and_writes_nothing(
-    server, register, browser, released
-):
+def test_dry_run_import_reports_rows_and_reasons_and_writes_nothing(server, register, browser):
     persons_before = Person._base_manager.count()
     households_before = Household._base_manager.count()
     events_before = ResidenceEvent._base_manager.count()
@@ -239,7 +227,7 @@ def test_dry_run_import_reports_rows_and_reasons_and_writes_nothing(
 
 
 def test_villager_sees_only_their_own_household_and_is_refused_the_register(
-    server, register, browser, released
+    server, register, browser
 ):
     context = browser.new_context(viewport=PHONE, locale="zh-CN")
     watch = Watch(context, server)
