@@ -31,9 +31,8 @@ from django.utils.translation import gettext_lazy
 from cunshe.core.audit import audit
 from cunshe.core.crypto import blind_index
 from cunshe.core.jurisdiction import Jurisdiction
-from cunshe.core.pinyin import pinyin_of
 from cunshe.regions.models import Level, Region
-from cunshe.residents import idcard, services
+from cunshe.residents import bulk, idcard, services
 from cunshe.residents.codes import (
     DISABILITY_CATEGORIES,
     DISABILITY_GRADES,
@@ -836,7 +835,7 @@ def _write(
     progress: Progress | None,
 ) -> None:
     done = reported = 0
-    new_people: list[tuple[Household | HouseholdPlan, Parsed]] = []
+    new_people: list[tuple[Household, Parsed]] = []
     new_households: list[HouseholdPlan] = []
     for h in households:
         if h.existing is None and bulk and not any(m.returning for m in h.members):
@@ -937,53 +936,58 @@ def _differs(current: Any, wanted: Any) -> bool:
     return (current or "") != (wanted or "")
 
 
-def _person_row(hh: Household, m: Parsed, actor: Any) -> tuple[Person, ResidenceEvent]:
-    """A new Person and its REGISTERED event, as `services.person_register` would save them."""
+def _person_row(hh: _Home, m: Parsed, actor: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A new Person and its REGISTERED event, as `services.person_register` would save them
+    (the derived columns are filled in by `bulk.insert`)."""
     assert m.since is not None and m.birth_date is not None
-    event = ResidenceEvent(
-        region_id=hh.region_id,
-        region_code=hh.region_code,
-        kind=EventKind.REGISTERED,
-        occurred_on=m.since,
-        status=m.status,
-        destination=m.destination,
-        destination_code=m.details.get("hukou_region_code", ""),
-        hukou_here=m.hukou_here,
-        recorded_by=actor,
-    )
-    facts = EventFacts(id=0, kind=event.kind, occurred_on=m.since, destination=m.destination,
-                       destination_code=event.destination_code, status=m.status,
-                       hukou_here=m.hukou_here)  # fmt: skip
+    household_id, region_id, region_code = hh
+    destination_code = m.details.get("hukou_region_code", "")
+    event = {
+        "region_id": region_id,
+        "region_code": region_code,
+        "kind": EventKind.REGISTERED,
+        "occurred_on": m.since,
+        "status": m.status,
+        "destination": m.destination,
+        "destination_code": destination_code,
+        "hukou_here": m.hukou_here,
+        "recorded_by_id": getattr(actor, "pk", None),
+    }
+    facts = EventFacts(id=0, kind=EventKind.REGISTERED, occurred_on=m.since,
+                       destination=m.destination, destination_code=destination_code,
+                       status=m.status, hukou_here=m.hukou_here)  # fmt: skip
     state: State = project([facts])
-    person = Person(
-        household=hh,
-        region_id=hh.region_id,
-        region_code=hh.region_code,
-        relationship=m.relationship,
-        name=m.name,
-        id_number=m.id_number,
-        sex=m.sex,
-        birth_date=m.birth_date,
+    person = {
+        "household_id": household_id,
+        "region_id": region_id,
+        "region_code": region_code,
+        "relationship": m.relationship,
+        "name": m.name,
+        "id_number": m.id_number,
+        "sex": m.sex,
+        "birth_date": m.birth_date,
         **{k: v for k, v in m.details.items() if k != "hukou_region_code"},
-    )
-    # What Person.save() derives; bulk_create does not call save().
-    person.name_pinyin, person.name_initials = pinyin_of(person.name)
-    person.has_disability = bool(person.disability)
-    for key, value in state.__dict__.items():
-        setattr(person, key, value)
+        **state.__dict__,
+    }
     return person, event
+
+
+# (household id, region id, region code) of the household a new person joins.
+_Home = tuple[int, int, str]
 
 
 def _bulk_register(
     actor: Any,
     new_households: list[HouseholdPlan],
-    new_people: list[tuple[Household | HouseholdPlan, Parsed]],
+    new_people: list[tuple[Household, Parsed]],
     result: Result,
     progress: Progress | None,
     done: int,
 ) -> None:
     """New households and persons in batches: the same rows the services would write."""
-    pending = list(new_people)
+    pending: list[tuple[_Home, Parsed]] = [
+        ((hh.pk, hh.region_id, hh.region_code), m) for hh, m in new_people
+    ]
     for start in range(0, len(new_households), BATCH):
         chunk = new_households[start : start + BATCH]
         rows = []
@@ -991,20 +995,20 @@ def _bulk_register(
             assert h.region is not None
             flags = {k: any(m.flags.get(k) for m in h.members) for k in HOUSEHOLD_FLAGS}
             rows.append(
-                Household(
-                    region=h.region,
-                    region_code=h.region.code,
-                    village_code=h.village_code,
-                    number=h.number,
-                    address=next((m.address for m in h.members if m.address), ""),
-                    hukou_here=_household_hukou(h),
+                {
+                    "region_id": h.region.pk,
+                    "region_code": h.region.code,
+                    "number": h.number,
+                    "address": next((m.address for m in h.members if m.address), ""),
+                    "hukou_here": _household_hukou(h),
                     **flags,
-                )
+                }
             )
-        Household._base_manager.bulk_create(rows)
+        ids = bulk.insert(Household, rows)
         result.created_households += len(rows)
-        for hh, h in zip(rows, chunk, strict=True):
-            pending.extend((hh, m) for m in h.members)
+        for pk, row, h in zip(ids, rows, chunk, strict=True):
+            home = (pk, row["region_id"], row["region_code"])
+            pending.extend((home, m) for m in h.members)
         if len(pending) >= BATCH:
             done = _flush_people(actor, pending, result, progress, done)
             pending = []
@@ -1013,21 +1017,21 @@ def _bulk_register(
 
 def _flush_people(
     actor: Any,
-    pending: list[tuple[Any, Parsed]],
+    pending: list[tuple[_Home, Parsed]],
     result: Result,
     progress: Progress | None,
     done: int,
 ) -> int:
     for start in range(0, len(pending), BATCH):
         pairs = [_person_row(hh, m, actor) for hh, m in pending[start : start + BATCH]]
-        people = Person._base_manager.bulk_create([p for p, _e in pairs])
+        ids = bulk.insert(Person, [p for p, _e in pairs])
         events = []
-        for person, event in pairs:
-            event.person = person
+        for pk, (_p, event) in zip(ids, pairs, strict=True):
+            event["person_id"] = pk
             events.append(event)
-        ResidenceEvent._base_manager.bulk_create(events)
-        result.created_persons += len(people)
-        done += len(people)
+        bulk.insert(ResidenceEvent, events, returning_ids=False)
+        result.created_persons += len(ids)
+        done += len(ids)
         if progress:
             progress(done)
     return done

@@ -108,6 +108,10 @@ def person_list(request: HttpRequest) -> HttpResponse:
             "export_url": export_url,
             "can_edit": j.has_perm(EDIT),
             "first_row": (page - 1) * rules.PAGE_SIZE + 1,
+            # A plain search keeps the filters folded (on a phone they would push the results
+            # off the screen); they open when one is set or wrong.
+            "filters_open": bool(form.errors)
+            or any(v for k, v in query.items() if k not in ("q", "page")),
         },
     )
 
@@ -276,6 +280,9 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("已保存。"))
             return redirect("residents:person", pk=p.pk)
     conflict = _conflict_message() in form.non_field_errors()
+    if conflict:
+        # Also at the top of the page: on a phone the form is far below the fold.
+        messages.error(request, _conflict_message())
     return _person_page(request, j, p, edit_form=form, status=409 if conflict else 400)
 
 
@@ -304,6 +311,8 @@ def event_new(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("已记录。"))
             return redirect("residents:person", pk=p.pk)
     conflict = _conflict_message() in form.non_field_errors()
+    if conflict:
+        messages.error(request, _conflict_message())
     return _person_page(request, j, p, event_form=form, status=409 if conflict else 400)
 
 

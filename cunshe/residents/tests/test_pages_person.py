@@ -205,6 +205,8 @@ def test_two_clerks_editing_at_once_the_second_gets_a_conflict(cast, client_as, 
     r = second.post(reverse("residents:person_edit", args=[head.pk]), {**form_b, "name": "王二"})
     assert r.status_code == 409
     assert "该人员信息已被他人修改，请刷新后再操作" in r.content.decode()
+    # Said at the top of the page too, not only inside the form far below on a phone.
+    assert [str(m) for m in r.context["messages"]] == ["该人员信息已被他人修改，请刷新后再操作"]
     assert reload(head).name == "王一"
 
 

@@ -175,3 +175,10 @@ def test_export_button_only_when_the_export_page_exists(client_as, people):
         assert "导出Excel" not in html
     else:
         assert f"{url}?q=zsf" in html
+
+
+def test_filters_stay_folded_for_a_plain_search_and_open_when_one_is_set(client_as, cast):
+    c = client_as("clerk_a")
+    assert c.get("/residents/?q=wang").context["filters_open"] is False
+    assert c.get("/residents/?q=wang&sex=F").context["filters_open"] is True
+    assert c.get("/residents/?age_min=abc").context["filters_open"] is True
