@@ -25,9 +25,8 @@ from datetime import date, timedelta
 from django.db import transaction
 
 from cunshe.accounts.models import User
-from cunshe.core.pinyin import pinyin_of
 from cunshe.regions.models import Kind, Level, Region
-from cunshe.residents import idcard
+from cunshe.residents import bulk, idcard
 from cunshe.residents.codes import EventKind, ResidenceStatus
 from cunshe.residents.events import EventFacts, project
 from cunshe.residents.models import Household, Person, ResidenceEvent
@@ -414,84 +413,81 @@ def households_for(rng: random.Random) -> int:
 # --- writing -------------------------------------------------------------------------------
 
 
-def _rows(plans: list[HouseholdPlan], users: dict[str, int]) -> tuple[list, list, list]:
-    """Household, Person and ResidenceEvent rows exactly as the services would save them."""
-    hh_rows, person_rows, event_rows = [], [], []
-    for h in plans:
-        hh = Household(
-            region=h.region,
-            region_code=h.region.code,
-            village_code=h.region.code[:12],
-            number=h.number,
-            address=h.address,
-            hukou_here=h.hukou_here,
-            **h.flags,
+def _write(plans: list[HouseholdPlan], users: dict[str, int], batch: int) -> tuple[int, int]:
+    """Household, Person and ResidenceEvent rows exactly as the services would save them
+    (`bulk.insert` fills in the derived, encrypted and timestamp columns)."""
+    households = persons = 0
+    for start in range(0, len(plans), batch):
+        chunk = plans[start : start + batch]
+        hh_ids = bulk.insert(
+            Household,
+            [
+                {
+                    "region_id": h.region.pk,
+                    "region_code": h.region.code,
+                    "number": h.number,
+                    "address": h.address,
+                    "hukou_here": h.hukou_here,
+                    **h.flags,
+                }
+                for h in chunk
+            ],
         )
-        hh_rows.append(hh)
-        for m in h.members:
-            facts = EventFacts(
-                id=0,
-                kind=EventKind.REGISTERED,
-                occurred_on=m.since,
-                destination=m.destination,
-                destination_code=m.hukou_region_code,
-                status=m.status,
-                hukou_here=m.hukou_here,
-            )
-            state = project([facts])
-            pinyin, initials = pinyin_of(m.name)
-            person = Person(
-                household=hh,
-                region=h.region,
-                region_code=h.region.code,
-                relationship=m.relationship,
-                name=m.name,
-                name_pinyin=pinyin,
-                name_initials=initials,
-                id_number=m.id_number,
-                sex=m.sex,
-                birth_date=m.birth_date,
-                ethnicity=m.ethnicity,
-                phone=m.phone,
-                education=m.education,
-                marital_status=m.marital_status,
-                political_status=m.political_status,
-                disability=m.disability,
-                illness=m.illness,
-                has_disability=bool(m.disability),
-                lacks_guardianship_capacity=m.lacks_guardianship_capacity,
-                is_veteran=m.is_veteran,
-                account_id=users.get(m.account_username),
-                **state.__dict__,
-            )
-            person_rows.append(person)
-            event_rows.append(
-                ResidenceEvent(
-                    person=person,
-                    region=h.region,
-                    region_code=h.region.code,
+        person_rows, event_rows = [], []
+        for hh_id, h in zip(hh_ids, chunk, strict=True):
+            for m in h.members:
+                facts = EventFacts(
+                    id=0,
                     kind=EventKind.REGISTERED,
                     occurred_on=m.since,
-                    status=m.status,
                     destination=m.destination,
                     destination_code=m.hukou_region_code,
+                    status=m.status,
                     hukou_here=m.hukou_here,
-                    recorded_by=None,
                 )
-            )
-    return hh_rows, person_rows, event_rows
-
-
-def _write(plans: list[HouseholdPlan], users: dict[str, int], batch: int) -> tuple[int, int]:
-    hh_rows, person_rows, event_rows = _rows(plans, users)
-    Household._base_manager.bulk_create(hh_rows, batch_size=batch)
-    for p in person_rows:
-        p.household_id = p.household.pk
-    Person._base_manager.bulk_create(person_rows, batch_size=batch)
-    for e in event_rows:
-        e.person_id = e.person.pk
-    ResidenceEvent._base_manager.bulk_create(event_rows, batch_size=batch)
-    return len(hh_rows), len(person_rows)
+                person_rows.append(
+                    {
+                        "household_id": hh_id,
+                        "region_id": h.region.pk,
+                        "region_code": h.region.code,
+                        "relationship": m.relationship,
+                        "name": m.name,
+                        "id_number": m.id_number,
+                        "sex": m.sex,
+                        "birth_date": m.birth_date,
+                        "ethnicity": m.ethnicity,
+                        "phone": m.phone,
+                        "education": m.education,
+                        "marital_status": m.marital_status,
+                        "political_status": m.political_status,
+                        "disability": m.disability,
+                        "illness": m.illness,
+                        "lacks_guardianship_capacity": m.lacks_guardianship_capacity,
+                        "is_veteran": m.is_veteran,
+                        "account_id": users.get(m.account_username),
+                        **project([facts]).__dict__,
+                    }
+                )
+                event_rows.append(
+                    {
+                        "region_id": h.region.pk,
+                        "region_code": h.region.code,
+                        "kind": EventKind.REGISTERED,
+                        "occurred_on": m.since,
+                        "status": m.status,
+                        "destination": m.destination,
+                        "destination_code": m.hukou_region_code,
+                        "hukou_here": m.hukou_here,
+                        "recorded_by_id": None,
+                    }
+                )
+        person_ids = bulk.insert(Person, person_rows)
+        for pk, event in zip(person_ids, event_rows, strict=True):
+            event["person_id"] = pk
+        bulk.insert(ResidenceEvent, event_rows, returning_ids=False)
+        households += len(hh_ids)
+        persons += len(person_ids)
+    return households, persons
 
 
 # --- entry points --------------------------------------------------------------------------
