@@ -814,7 +814,7 @@ def commit(
         bulk = sum(len(h.members) for h in todo) > BULK_ROWS
     if todo:
         with transaction.atomic():
-            _write(actor, jurisdiction, todo, result, bulk=bulk, progress=progress)
+            _write(actor, jurisdiction, todo, result, use_bulk=bulk, progress=progress)
         result.written = True
     audit(
         "residents.import.committed",
@@ -831,14 +831,14 @@ def _write(
     households: list[HouseholdPlan],
     result: Result,
     *,
-    bulk: bool,
+    use_bulk: bool,
     progress: Progress | None,
 ) -> None:
     done = reported = 0
     new_people: list[tuple[Household, Parsed]] = []
     new_households: list[HouseholdPlan] = []
     for h in households:
-        if h.existing is None and bulk and not any(m.returning for m in h.members):
+        if h.existing is None and use_bulk and not any(m.returning for m in h.members):
             new_households.append(h)
             continue
         hh = _household_for(actor, j, h, result)
@@ -846,7 +846,7 @@ def _write(
         for m in sorted(h.members, key=lambda m: m.relationship != HEAD):
             if m.existing is not None:
                 _update_person(actor, j, m, result)
-            elif bulk and not m.returning:
+            elif use_bulk and not m.returning:
                 new_people.append((hh, m))
             else:
                 _register(actor, j, hh, m)
@@ -855,7 +855,7 @@ def _write(
         if progress and done - reported >= 100:
             progress(done)
             reported = done
-    if bulk:
+    if use_bulk:
         _bulk_register(actor, new_households, new_people, result, progress, done)
 
 
