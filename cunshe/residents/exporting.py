@@ -103,6 +103,25 @@ def _rows(qs: QuerySet[Person], unmasked: bool) -> Iterator[list[Any]]:
         yield row
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(value: Any) -> Any:
+    """Text that a spreadsheet would run as a formula is stored as plain text."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _search_kind(q: str) -> str:
+    compact = "".join(str(q).split())
+    if compact[:17].isdigit() and len(compact) == 18:
+        return "id_number"
+    if compact.isdigit():
+        return "number"
+    return "text"
+
+
 def export_persons(
     *, actor: Any, jurisdiction: Jurisdiction, filters: selectors.PersonFilters
 ) -> tuple[bytes, int]:
@@ -125,7 +144,7 @@ def export_persons(
     count = 0
     for row in _rows(qs, unmasked):
         # ID numbers and codes as text, so that Excel keeps every digit.
-        sheet.append([WriteOnlyCell(sheet, value=v) for v in row])
+        sheet.append([WriteOnlyCell(sheet, value=_inert(v)) for v in row])
         count += 1
     out = io.BytesIO()
     book.save(out)
@@ -136,7 +155,12 @@ def export_persons(
         detail={
             "rows": count,
             "unmasked": unmasked,
-            "filters": {k: v for k, v in filters.__dict__.items() if v not in ("", None, False)},
+            # The search text may be an exact ID or phone number: record only what kind it was.
+            "filters": {
+                k: (_search_kind(v) if k == "q" else v)
+                for k, v in filters.__dict__.items()
+                if v not in ("", None, False)
+            },
         },
     )
     return out.getvalue(), count
