@@ -68,7 +68,7 @@ def test_export_uses_the_list_filters(client_as, family) -> None:
     names = [r[4] for r in sheet_of(response)[1:]]
     assert names == ["张三"]
     assert AuditEvent.objects.get(action="residents.export.downloaded").detail["filters"] == {
-        "q": "zs"
+        "q": "text"
     }
 
 
