@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -45,7 +46,7 @@ def parse(raw: str, *, today: date | None = None) -> IdNumber:
         born = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError as exc:
         raise IdNumberError(_("身份证号中的出生日期不存在。")) from exc
-    if born.year < 1880 or born > (today or date.today()):
+    if born.year < 1880 or born > (today or timezone.localdate()):
         raise IdNumberError(_("身份证号中的出生日期不合理。"))
     if check_character(value[:17]) != value[17]:
         raise IdNumberError(_("身份证号校验位不正确，请核对是否输错。"))

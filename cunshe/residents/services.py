@@ -94,7 +94,11 @@ def household_create(
     household = Household(
         region=region, number=number, address=address, hukou_here=hukou_here, **flags
     )
-    household.save()
+    try:
+        with transaction.atomic():  # a savepoint: a concurrent twin must not abort the caller
+            household.save()
+    except IntegrityError as exc:
+        raise ValidationError({"number": _("本村已有户号 %(n)s。") % {"n": number}}) from exc
     audit("residents.household.created", actor=actor, jurisdiction=jurisdiction, obj=household)
     return household
 

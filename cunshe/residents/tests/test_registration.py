@@ -160,3 +160,19 @@ def test_household_numbers_are_unique_in_a_village(cast, clerk_j, household_a):
             region=cast.regions["220182102200001"],
             number="A-001",
         )
+
+
+def test_a_household_number_taken_concurrently_is_a_message_not_a_crash(
+    cast, clerk_j, household_a, monkeypatch
+):
+    from cunshe.residents.models import Household
+
+    # The other clerk's insert lands between our check and our save.
+    monkeypatch.setattr(
+        Household.objects.__class__, "within", lambda self, j: Household._base_manager.none()
+    )
+    with pytest.raises(ValidationError) as exc:
+        services.household_create(
+            actor=cast.clerk_a, jurisdiction=clerk_j, region=cast.village_a, number="A-001"
+        )
+    assert "number" in exc.value.message_dict
