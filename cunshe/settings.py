@@ -142,6 +142,7 @@ INSTALLED_APPS = [
     "cunshe.web",
     "cunshe.api",
     "cunshe.residents",
+    "cunshe.servicedesk",
     "cunshe.demo",
 ]
 if ENV == "test":

@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("cunshe.accounts.urls")),
     path("regions/", include("cunshe.regions.urls")),
     path("residents/", include("cunshe.residents.urls")),
+    path("desk/", include("cunshe.servicedesk.urls")),
     path("core/", include("cunshe.core.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/openapi.json", openapi_json, name="openapi-json"),

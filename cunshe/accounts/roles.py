@@ -70,25 +70,63 @@ _REGISTER_CLERK = {
     "residents.import", "residents.export",
 }  # fmt: skip
 _REGISTER_SUPERVISOR = {"residents.view", "residents.view_minors", "residents.export"}
+# The service desk (办事不出村): servicedesk.apply lets a villager apply for their own household;
+# .intake lets a clerk apply for a villager (代办/领办) and book appointments for them; .handle
+# works matters routed to the holder's own unit (a village, township, or county department);
+# .view lists matters in the jurisdiction; .rectify does call-backs on bad ratings; .windows
+# keeps appointment windows and slots; .catalogue adjusts the catalogue; .metrics reads
+# statistics; .reports handles 随手拍 problem reports; .open311 issues keys to Open311 clients.
+_DESK_VILLAGER = {"servicedesk.apply"}
+_DESK_CLERK = {
+    "servicedesk.intake", "servicedesk.handle", "servicedesk.view", "servicedesk.windows",
+    "servicedesk.rectify", "servicedesk.reports", "servicedesk.metrics",
+}  # fmt: skip
+_DESK_OFFICER = {
+    "servicedesk.handle", "servicedesk.view", "servicedesk.windows", "servicedesk.rectify",
+    "servicedesk.reports", "servicedesk.metrics",
+}  # fmt: skip
+_DESK_SUPERVISOR = {"servicedesk.view", "servicedesk.metrics"}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     # Villagers see their own household only (residents.view_own), never anyone else's.
-    Role.VILLAGER: frozenset({"regions.view", "residents.view_own"}),
-    Role.VILLAGE_CLERK: frozenset({"regions.view", "regions.manage_groups", *_REGISTER_CLERK}),
-    Role.VILLAGE_LEADER: frozenset(
-        {"regions.view", "regions.manage_groups", "residents.view", "residents.export"}
+    Role.VILLAGER: frozenset({"regions.view", "residents.view_own", *_DESK_VILLAGER}),
+    Role.VILLAGE_CLERK: frozenset(
+        {"regions.view", "regions.manage_groups", *_REGISTER_CLERK, *_DESK_CLERK}
     ),
-    Role.TOWNSHIP_OFFICER: frozenset({*_OFFICIAL_READ, *_REGISTER_SUPERVISOR}),
+    Role.VILLAGE_LEADER: frozenset(
+        {
+            "regions.view",
+            "regions.manage_groups",
+            "residents.view",
+            "residents.export",
+            *_DESK_SUPERVISOR,
+            "servicedesk.rectify",
+        }
+    ),  # fmt: skip
+    Role.TOWNSHIP_OFFICER: frozenset({*_OFFICIAL_READ, *_REGISTER_SUPERVISOR, *_DESK_OFFICER}),
     # County departments: civil affairs, women's federation and the disabled persons'
     # federation need minors' and health records; others see adults, masked.
-    Role.COUNTY_OFFICER: frozenset({*_OFFICIAL_READ, "residents.view", "residents.export"}),
-    Role.CITY_OFFICIAL: frozenset(_OFFICIAL_READ),
-    Role.PROVINCE_OFFICIAL: frozenset(_OFFICIAL_READ),
-    Role.AUDITOR: frozenset({*_OFFICIAL_READ, "residents.view"}),
+    Role.COUNTY_OFFICER: frozenset(
+        {
+            *_OFFICIAL_READ,
+            "residents.view",
+            "residents.export",
+            *_DESK_OFFICER,
+            "servicedesk.catalogue",
+            "servicedesk.open311",
+        }
+    ),  # fmt: skip
+    Role.CITY_OFFICIAL: frozenset({*_OFFICIAL_READ, *_DESK_SUPERVISOR}),
+    Role.PROVINCE_OFFICIAL: frozenset(
+        {*_OFFICIAL_READ, *_DESK_SUPERVISOR, "servicedesk.catalogue"}
+    ),
+    Role.AUDITOR: frozenset({*_OFFICIAL_READ, "residents.view", *_DESK_SUPERVISOR}),
     # 三权分立: the system administrator runs the platform but neither reads the audit trail
     # nor grants roles; the security administrator manages users and roles; the audit
     # administrator only reads the audit trail.
-    Role.SYSTEM_ADMIN: frozenset({"regions.view", "regions.import", "core.tasks_view"}),
+    Role.SYSTEM_ADMIN: frozenset(
+        {"regions.view", "regions.import", "core.tasks_view", "core.calendar_edit"}
+    ),
     Role.SECURITY_ADMIN: frozenset({"regions.view", "accounts.manage_users"}),
     Role.AUDIT_ADMIN: frozenset({"regions.view", "core.audit_view"}),
 }

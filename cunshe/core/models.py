@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from cunshe.core.fields import EncryptedCharField
+
 
 class AppendOnlyError(RuntimeError):
     """Audit events are never changed or removed by the application."""
@@ -95,6 +97,9 @@ class Notification(models.Model):
         null=True,
         blank=True,
     )
+    # For a person without an account (a villager a clerk applied for): the number to text,
+    # encrypted like every phone number. With a recipient, the recipient's number is used.
+    phone = EncryptedCharField(_("手机号"))
     phone_masked = models.CharField(_("手机号(脱敏)"), max_length=20, blank=True)
     channel = models.CharField(_("渠道"), max_length=10, choices=Channel.choices)
     subject = models.CharField(_("标题"), max_length=200)
@@ -129,3 +134,31 @@ class ScheduledRun(models.Model):
 
     def __str__(self) -> str:
         return self.job
+
+
+class CalendarDay(models.Model):
+    """A day whose working status differs from the Monday–Friday default: a public holiday on a
+    weekday, or a weekend day made a working day (调休). Seeded from the `chinese-calendar`
+    package (`manage.py workdays_seed`), editable by administrators; deadlines in working days
+    read it through `cunshe.core.workdays`."""
+
+    class Source(models.TextChoices):
+        PACKAGE = "package", _("国务院办公厅通知(chinese-calendar)")
+        ADMIN = "admin", _("管理员维护")
+
+    date = models.DateField(_("日期"), unique=True)
+    is_workday = models.BooleanField(_("是否工作日"))
+    name = models.CharField(_("名称"), max_length=60, blank=True)
+    source = models.CharField(_("来源"), max_length=10, choices=Source.choices)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("节假日与调休")
+        verbose_name_plural = _("节假日与调休")
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}"

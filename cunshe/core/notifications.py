@@ -26,12 +26,18 @@ def notify(
     body: str,
     link: str = "",
     channels: Iterable[str] = (Notification.Channel.IN_APP,),
+    phone: str = "",
 ) -> list[Notification]:
-    """Write one outbox row per channel; SMS rows are sent once the transaction commits."""
+    """Write one outbox row per channel; SMS rows are sent once the transaction commits.
+
+    `recipient` may be None for an SMS to a person without an account: `phone` is then the
+    number (kept encrypted). In-app messages need a recipient."""
     channels = list(dict.fromkeys(channels))
     unknown = set(channels) - CHANNELS
     if unknown or not channels:
         raise ValueError(f"unknown or no notification channels: {sorted(unknown)}")
+    if recipient is None and (not phone or Notification.Channel.IN_APP in channels):
+        raise ValueError("in-app messages need a recipient; an SMS without one needs a phone")
     if link and (not link.startswith("/") or link.startswith("//") or "\\" in link):
         # Links point inside the platform; an outside URL in a message is a phishing vector.
         raise ValueError("notification links must be site-relative paths")
@@ -50,7 +56,8 @@ def notify(
             row.sent_at = now
         else:
             # Only the masked number is kept here; the task reads the real one at send time.
-            row.phone_masked = mask_phone(getattr(recipient, "phone", ""))
+            row.phone = phone if recipient is None else ""
+            row.phone_masked = mask_phone(phone or getattr(recipient, "phone", ""))
         row.save()
         rows.append(row)
         if channel == Notification.Channel.SMS:

@@ -42,7 +42,7 @@ def send_sms(notification_id: int) -> str:
         if note.attempts >= SMS_MAX_ATTEMPTS:
             return "gave-up"
         note.attempts += 1
-        phone = getattr(note.recipient, "phone", "") if note.recipient_id else ""
+        phone = getattr(note.recipient, "phone", "") if note.recipient_id else note.phone
         try:
             if not phone:
                 raise ValueError("recipient has no phone number")

@@ -31,6 +31,21 @@ NAV: list[NavItem] = [
     NavItem(
         _("我的家庭"), "residents:my_household", "residents.view_own", "villager", "person-circle"
     ),
+    NavItem(
+        _("办事"), "servicedesk:villager_home", "servicedesk.apply", "villager", "clipboard-check"
+    ),
+    NavItem(_("办件"), "servicedesk:desk_list", "servicedesk.view", "desk", "inboxes"),
+    NavItem(_("代办受理"), "servicedesk:intake", "servicedesk.intake", "desk", "person-plus"),
+    NavItem(_("到期督办"), "servicedesk:deadlines", "servicedesk.handle", "desk", "alarm"),
+    NavItem(_("预约"), "servicedesk:windows", "servicedesk.windows", "desk", "calendar-check"),
+    NavItem(
+        _("差评整改"), "servicedesk:rectifications", "servicedesk.rectify", "desk", "telephone"
+    ),
+    NavItem(_("随手拍"), "servicedesk:reports_desk", "servicedesk.reports", "desk", "camera"),
+    NavItem(_("办事统计"), "servicedesk:metrics", "servicedesk.metrics", "desk", "bar-chart"),
+    NavItem(_("事项清单"), "servicedesk:catalogue", None, "desk", "list-check"),
+    NavItem(_("Open311接入"), "servicedesk:open311_clients", "servicedesk.open311", "desk", "plug"),
+    NavItem(_("节假日"), "core:calendar", "core.calendar_edit", "desk", "calendar3"),
     NavItem(_("用户与角色"), "accounts:users", "accounts.manage_users", "desk", "people"),
     NavItem(_("审计日志"), "core:audit_log", "core.audit_view", "desk", "journal-text"),
     NavItem(_("后台任务"), "core:tasks", "core.tasks_view", "desk", "gear"),
@@ -60,6 +75,7 @@ def items_for(jurisdiction, audience: str) -> list[dict]:  # type: ignore[no-unt
 # never a link to a page that does not exist. Apps replace the URL names with their real ones.
 VILLAGER_TILES: list[NavItem] = [
     NavItem(_("办事"), "servicedesk:villager_home", None, "villager", "clipboard-check"),
+    NavItem(_("随手拍"), "servicedesk:report_new", None, "villager", "camera"),
     NavItem(_("村务公开"), "selfgov:disclosures", None, "villager", "megaphone"),
     NavItem(_("消息"), "core:inbox", None, "villager", "bell"),
     NavItem(_("我的"), "residents:my_household", None, "villager", "person-circle"),

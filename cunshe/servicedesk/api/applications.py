@@ -1,0 +1,5 @@
+"""API: applications."""
+
+from ninja import Router
+
+router = Router()

@@ -1,0 +1,5 @@
+"""API: appointments."""
+
+from ninja import Router
+
+router = Router()

@@ -1,0 +1,5 @@
+"""API: catalogue."""
+
+from ninja import Router
+
+router = Router()

@@ -1,0 +1,5 @@
+"""API: ratings."""
+
+from ninja import Router
+
+router = Router()

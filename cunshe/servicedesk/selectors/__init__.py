@@ -1,0 +1,1 @@
+"""Scoped reads of the service desk, one module per part; every function takes a Jurisdiction."""

@@ -1,0 +1,5 @@
+"""Pages: applications."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

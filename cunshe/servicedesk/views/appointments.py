@@ -1,0 +1,5 @@
+"""Pages: appointments."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

@@ -1,0 +1,5 @@
+"""Pages: catalogue."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

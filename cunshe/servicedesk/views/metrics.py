@@ -1,0 +1,5 @@
+"""Pages: metrics."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

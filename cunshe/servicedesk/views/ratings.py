@@ -1,0 +1,5 @@
+"""Pages: ratings."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

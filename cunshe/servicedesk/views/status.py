@@ -1,0 +1,5 @@
+"""Pages: status."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

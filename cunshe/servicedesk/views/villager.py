@@ -1,0 +1,5 @@
+"""Pages: villager."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
