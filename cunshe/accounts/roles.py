@@ -102,7 +102,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             *_DESK_SUPERVISOR,
             "servicedesk.rectify",
         }
-    ),  # fmt: skip
+    ),
     Role.TOWNSHIP_OFFICER: frozenset({*_OFFICIAL_READ, *_REGISTER_SUPERVISOR, *_DESK_OFFICER}),
     # County departments: civil affairs, women's federation and the disabled persons'
     # federation need minors' and health records; others see adults, masked.
@@ -115,7 +115,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "servicedesk.catalogue",
             "servicedesk.open311",
         }
-    ),  # fmt: skip
+    ),
     Role.CITY_OFFICIAL: frozenset({*_OFFICIAL_READ, *_DESK_SUPERVISOR}),
     Role.PROVINCE_OFFICIAL: frozenset(
         {*_OFFICIAL_READ, *_DESK_SUPERVISOR, "servicedesk.catalogue"}

@@ -165,8 +165,10 @@ class CountyAdjustment(models.Model):
         self.county_code = self.county.code
         super().save(*args, **kwargs)
 
+    # --- applications -----------------------------------------------------------------------------
 
-# --- applications -----------------------------------------------------------------------------
+    def __str__(self) -> str:
+        return f"{self.county_code} {self.item_id}"
 
 
 def new_receipt_number() -> str:
@@ -321,6 +323,9 @@ class ApplicationEvent(models.Model):
         verbose_name = _("办件记录")
         verbose_name_plural = _("办件记录")
 
+    def __str__(self) -> str:
+        return f"{self.application_id} {self.kind} {self.to_status}"
+
 
 def _upload_to(instance: Any, filename: str) -> str:
     # Stored names say nothing about the content or the person: a random name, no extension.
@@ -357,8 +362,10 @@ class Material(models.Model):
         verbose_name = _("材料文件")
         verbose_name_plural = _("材料文件")
 
+    # --- appointments (预约) -----------------------------------------------------------------------
 
-# --- appointments (预约) -----------------------------------------------------------------------
+    def __str__(self) -> str:
+        return self.name
 
 
 class ServiceWindow(ScopedModel):
@@ -412,6 +419,9 @@ class Slot(models.Model):
     def remaining(self) -> int:
         return self.capacity - self.booked
 
+    def __str__(self) -> str:
+        return f"{self.window_id} {self.starts_at:%Y-%m-%d %H:%M}"
+
 
 class Booking(ScopedModel):
     """One person's place in a slot. `region` is the person's village."""
@@ -460,8 +470,10 @@ class Booking(ScopedModel):
         verbose_name = _("预约")
         verbose_name_plural = _("预约")
 
+    # --- ratings (好差评) -----------------------------------------------------------------------------
 
-# --- ratings (好差评) -----------------------------------------------------------------------------
+    def __str__(self) -> str:
+        return f"{self.slot_id} {self.state}"
 
 
 class Rating(ScopedModel):
@@ -499,6 +511,9 @@ class Rating(ScopedModel):
         verbose_name = _("好差评")
         verbose_name_plural = _("好差评")
 
+    def __str__(self) -> str:
+        return f"{self.application_id} {self.score}"
+
 
 class Rectification(ScopedModel):
     """差评整改: opened by every real-name 不满意/非常不满意; closed only after a call-back."""
@@ -527,6 +542,9 @@ class Rectification(ScopedModel):
         verbose_name = _("差评整改")
         verbose_name_plural = _("差评整改")
 
+    def __str__(self) -> str:
+        return f"{self.rating_id} {self.state}"
+
 
 class CallBack(models.Model):
     """A call-back to the villager who rated badly: when, who, reached or not, what was said."""
@@ -545,8 +563,10 @@ class CallBack(models.Model):
         verbose_name = _("回访记录")
         verbose_name_plural = _("回访记录")
 
+    # --- problem reports (随手拍) and Open311 ------------------------------------------------------
 
-# --- problem reports (随手拍) and Open311 ------------------------------------------------------
+    def __str__(self) -> str:
+        return f"{self.rectification_id} {self.at:%Y-%m-%d}"
 
 
 class ReportCategory(models.Model):
@@ -632,6 +652,9 @@ class ProblemReport(ScopedModel):
         verbose_name = _("随手拍")
         verbose_name_plural = _("随手拍")
 
+    def __str__(self) -> str:
+        return self.number
+
 
 class ReportUpdate(models.Model):
     """A step in a report's handling, public unless marked internal (the Open311 updates)."""
@@ -647,6 +670,9 @@ class ReportUpdate(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} {self.state}"
 
 
 class Open311Client(models.Model):
