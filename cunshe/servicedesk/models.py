@@ -362,10 +362,11 @@ class Material(models.Model):
         verbose_name = _("材料文件")
         verbose_name_plural = _("材料文件")
 
-    # --- appointments (预约) -----------------------------------------------------------------------
-
     def __str__(self) -> str:
         return self.name
+
+
+# --- appointments (预约) -----------------------------------------------------------------------
 
 
 class ServiceWindow(ScopedModel):
@@ -470,10 +471,11 @@ class Booking(ScopedModel):
         verbose_name = _("预约")
         verbose_name_plural = _("预约")
 
-    # --- ratings (好差评) -----------------------------------------------------------------------------
-
     def __str__(self) -> str:
         return f"{self.slot_id} {self.state}"
+
+
+# --- ratings (好差评) -----------------------------------------------------------------------------
 
 
 class Rating(ScopedModel):
@@ -563,10 +565,11 @@ class CallBack(models.Model):
         verbose_name = _("回访记录")
         verbose_name_plural = _("回访记录")
 
-    # --- problem reports (随手拍) and Open311 ------------------------------------------------------
-
     def __str__(self) -> str:
         return f"{self.rectification_id} {self.at:%Y-%m-%d}"
+
+
+# --- problem reports (随手拍) and Open311 ------------------------------------------------------
 
 
 class ReportCategory(models.Model):
