@@ -165,10 +165,11 @@ class CountyAdjustment(models.Model):
         self.county_code = self.county.code
         super().save(*args, **kwargs)
 
-    # --- applications -----------------------------------------------------------------------------
-
     def __str__(self) -> str:
         return f"{self.county_code} {self.item_id}"
+
+
+# --- applications -----------------------------------------------------------------------------
 
 
 def new_receipt_number() -> str:
