@@ -194,9 +194,8 @@ class Status(models.TextChoices):
 
 # Finished: nothing more happens except a rating.
 FINISHED = (Status.REJECTED, Status.DELIVERED, Status.CLOSED, Status.WITHDRAWN)
-# Waiting for an officer (the clock runs): what due-soon and overdue lists show.
-OPEN_FOR_STAFF = (Status.SUBMITTED, Status.ACCEPTED, Status.IN_PROGRESS, Status.APPROVED,
-                  Status.REFUSED)  # fmt: skip
+# Waiting for an officer with the clock running: what due-soon and overdue lists show.
+CLOCK_RUNNING = (Status.SUBMITTED, Status.ACCEPTED, Status.IN_PROGRESS)
 
 
 class Application(ScopedModel):
