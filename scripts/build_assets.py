@@ -6,6 +6,9 @@ installed with `npm ci`. Only the built files the templates load are copied (nev
 packages), each with a gzip twin so that WhiteNoise sends villagers' phones the small version
 even before `collectstatic` runs. Nothing here is committed: var/ is rebuilt at set-up.
 
+The CJK fonts PDFs embed (receipts, certificates, minutes) go to var/fonts/ instead: they are
+read by the server, not sent to browsers, so they stay out of the static folder.
+
 Usage: python scripts/build_assets.py   (after `npm ci`)
 """
 
@@ -76,6 +79,22 @@ SPRITE_ICONS = [
     "x-lg",
 ]
 
+# PDF fonts (cunshe/core/pdf.py embeds a subset of each in every PDF, so a PDF reads right on a
+# machine without Chinese fonts). Noto Sans SC has no Hangul syllables, so Noto Sans KR is the
+# fallback for Korean-speaking villagers. (source under node_modules, destination in FONT_OUT)
+FONT_OUT = ROOT / "var" / "fonts"
+FONT_FILES: list[tuple[str, str]] = [
+    (
+        "@expo-google-fonts/noto-sans-sc/400Regular/NotoSansSC_400Regular.ttf",
+        "NotoSansSC-Regular.ttf",
+    ),
+    (
+        "@expo-google-fonts/noto-sans-kr/400Regular/NotoSansKR_400Regular.ttf",
+        "NotoSansKR-Regular.ttf",
+    ),
+    ("@expo-google-fonts/noto-sans-sc/LICENSE_FONT", "OFL.txt"),
+]
+
 COMPRESSIBLE = {".css", ".js", ".svg"}  # the fonts are compressed already
 
 # The source maps are not copied, so their references go too: collectstatic's manifest storage
@@ -124,7 +143,7 @@ def main() -> None:
             f"{NODE_MODULES} is missing or incomplete. Run `npm ci` in {ROOT} first "
             "(it installs the exact versions in package-lock.json from the npm registry)."
         )
-    missing = [src for src, _ in FILES if not (NODE_MODULES / src).exists()]
+    missing = [src for src, _ in FILES + FONT_FILES if not (NODE_MODULES / src).exists()]
     if missing:
         fail(
             "these files are missing from node_modules (is package-lock.json in step with "
@@ -146,6 +165,10 @@ def main() -> None:
         write_gzip_twin(path)
     total = sum(p.stat().st_size for p in written)
     print(f"build_assets: {len(written)} files ({total // 1024} KB) in {OUT}")
+    FONT_OUT.mkdir(parents=True, exist_ok=True)
+    for src, dest in FONT_FILES:
+        shutil.copyfile(NODE_MODULES / src, FONT_OUT / dest)
+    print(f"build_assets: {len(FONT_FILES)} font files in {FONT_OUT}")
 
 
 if __name__ == "__main__":

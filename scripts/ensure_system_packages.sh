@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Debian packages the platform needs on a fresh machine: gettext (msgfmt, to compile the
-# translations), Chromium (browser tests) and the Noto CJK fonts (Chinese/Korean in PDFs and
-# screenshots). Installs only what is missing, and only when it can (root + apt-get).
+# translations), poppler-utils (pdffonts/pdftoppm: the PDF tests check the embedded fonts and
+# render pages), Chromium (browser tests) and the Noto CJK fonts (Chinese/Korean in browser
+# screenshots; PDFs embed their own fonts from npm, see scripts/build_assets.py).
+# Installs only what is missing, and only when it can (root + apt-get).
 set -euo pipefail
 want=()
 command -v msgfmt >/dev/null 2>&1 || want+=(gettext)
+command -v pdftoppm >/dev/null 2>&1 || want+=(poppler-utils)
 if [ "${1:-}" = "--browser" ]; then
   command -v chromium >/dev/null 2>&1 || want+=(chromium)
 fi
