@@ -50,6 +50,7 @@ var/keys.json: | install
 demo-db: install keys
 	$(DEMO_ENV) $(PY) manage.py migrate --no-input -v 0
 	$(DEMO_ENV) $(PY) manage.py import_regions --province 22 --if-empty
+	$(DEMO_ENV) $(PY) manage.py workdays_seed
 	$(DEMO_ENV) $(PY) manage.py demo_seed --seed 1
 	$(DEMO_ENV) $(PY) manage.py collectstatic --no-input -v 0
 
