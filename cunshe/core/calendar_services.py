@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from cunshe.core.audit import audit
@@ -92,7 +92,11 @@ def calendar_day_set(
     if row is not None:
         row.source = CalendarDay.Source.ADMIN
         row.updated_by = actor
-        row.save()
+        try:
+            with transaction.atomic():  # a savepoint: a concurrent twin must not abort the caller
+                row.save()
+        except IntegrityError as exc:  # another administrator created the same day just now
+            raise ValidationError({"date": _("该日刚被其他管理员修改，请刷新后再操作。")}) from exc
     audit(
         "core.calendar.changed",
         actor=actor,

@@ -221,3 +221,23 @@ def test_query_count_is_constant(client_as, cast, seeded, django_assert_num_quer
         response = c.get(URL, {"year": "2024"})
     assert len(response.context["exceptions"]) == 27 + 3
     assert "system_admin" in response.content.decode()
+
+
+def test_a_concurrent_twin_is_refused_with_a_message(client_as, cast, monkeypatch):
+    """Two administrators create the same day at once: the second sees a message."""
+    from django.core.exceptions import ValidationError
+
+    j = cast.system_admin.assignments.get().jurisdiction()
+    CalendarDay.objects.create(date=D("2024-10-14"), is_workday=False, name="甲", source="admin")
+    # The row appears after this call read the date (as if committed by the other request).
+    monkeypatch.setattr(
+        CalendarDay.objects, "select_for_update", lambda: CalendarDay.objects.none()
+    )
+    with pytest.raises(ValidationError) as refused:
+        calendar_day_set(
+            actor=cast.system_admin, jurisdiction=j, date=D("2024-10-14"), is_workday=False,
+            name="乙",
+        )  # fmt: skip
+    assert "其他管理员" in str(refused.value)
+    assert CalendarDay.objects.get(date=D("2024-10-14")).name == "甲"
+    assert _changed() == []

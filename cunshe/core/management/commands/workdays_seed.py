@@ -47,8 +47,10 @@ class Command(BaseCommand):
             )
         if not counts.years:
             return
+        years = counts.years
+        span = f"{years[0]}" if len(years) == 1 else f"{years[0]}–{years[-1]}"
         self.stdout.write(
-            f"Holiday calendar {counts.years[0]}–{counts.years[-1]} from {package}: "
+            f"Holiday calendar {span} from {package}: "
             f"{counts.created} created, {counts.updated} updated, {counts.removed} removed, "
             f"{counts.unchanged} unchanged, {counts.kept_admin} kept (edited by an administrator)."
         )
