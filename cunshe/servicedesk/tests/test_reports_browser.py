@@ -124,3 +124,37 @@ def test_villager_reports_with_photo_and_location_then_clerk_resolves(browser, s
     _shot(page, "6_desk_resolved")
     assert dwatch.csp_violations() == []
     desk.close()
+
+
+def test_county_officer_issues_an_open311_key(browser, server, people):
+    officer = User.objects.create_user(
+        username="county_env", password=PASSWORD, display_name="赵磊"
+    )
+    from cunshe.regions.models import Region
+
+    RoleAssignment.objects.create(
+        user=officer,
+        role=Role.COUNTY_OFFICER,
+        region=Region.objects.get(code="220182"),
+        department=Department.ENVIRONMENT,
+    )
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    watch = Watch(context, server)
+    page = context.new_page()
+    _login(page, server, "county_env")
+    page.goto(server + "/desk/open311/")
+    page.fill("input[name=name]", "乡村随手拍小程序")
+    page.select_option("select[name=region]", value=str(Region.objects.get(code=VILLAGE_A).pk))
+    page.click("form button[type=submit]:has-text('生成密钥')")
+    page.wait_for_load_state("networkidle")
+    key = page.locator("[data-new-key] code").inner_text()
+    assert key.startswith("o311_")
+    _shot(page, "7_open311_key")
+    # The key works for a client straight away.
+    response = page.request.post(
+        server + "/open311/v2/requests.json",
+        form={"api_key": key, "service_code": "straw", "address_string": "村北玉米地"},
+    )
+    assert response.status == 200 and response.json()[0]["service_request_id"]
+    assert watch.csp_violations() == []
+    context.close()

@@ -310,6 +310,7 @@ def reports_desk(request: HttpRequest) -> HttpResponse:
             "more": more,
             "query": query.urlencode(),
             "open_states": services.OPEN_STATES,
+            "can_intake": j.has_perm(services.INTAKE),
         },
     )
 
