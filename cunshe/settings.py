@@ -322,6 +322,20 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# --- cache: rate limits (status lookup, Open311 posts) must be shared by all workers ----------
+# A file cache under var/ is shared by the gunicorn workers of one machine with no extra
+# service; tests use a per-process memory cache.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+        if ENV == "test"
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    )
+}
+
 # --- background work --------------------------------------------------------------------------
 TASKS = {
     "default": {

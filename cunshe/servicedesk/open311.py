@@ -40,6 +40,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from cunshe.regions.models import Level, Region
 from cunshe.servicedesk.models import ProblemReport, ReportCategory, ReportUpdate
+from cunshe.servicedesk.rules import rule
 from cunshe.servicedesk.selectors import reports as selectors
 from cunshe.servicedesk.services import reports as services
 
@@ -57,9 +58,6 @@ ITEM_NAMES = {
     "endpoints": "endpoint",
     "formats": "format",
 }
-# A client may post this many requests a minute per key (settings.SERVICEDESK_RULES may change
-# it as OPEN311_POSTS_PER_MINUTE).
-DEFAULT_POSTS_PER_MINUTE = 30
 
 # mySociety's extended states for the updates feed (lower case, as FixMyStreet reads them).
 UPDATE_STATUS = {
@@ -292,8 +290,7 @@ def service_definition(request: HttpRequest, code: str, fmt: str) -> HttpRespons
 
 
 def _posts_per_minute() -> int:
-    overrides = getattr(settings, "SERVICEDESK_RULES", {}) or {}
-    return int(overrides.get("OPEN311_POSTS_PER_MINUTE", DEFAULT_POSTS_PER_MINUTE))
+    return int(rule("OPEN311_POSTS_PER_MINUTE"))
 
 
 def _throttle(client_id: int) -> None:

@@ -31,6 +31,8 @@ DEFAULTS: dict[str, Any] = {
     "BOOKING_CLOSES_BEFORE_MINUTES": 30,
     # A villager may hold this many live bookings at once (stops one person filling a day).
     "MAX_LIVE_BOOKINGS_PER_PERSON": 3,
+    # Open311: posts a minute per client key (a fixed window in the shared cache).
+    "OPEN311_POSTS_PER_MINUTE": 30,
 }
 
 # The standard 好差评 indicators offered with each score (GB/T 39735-2020 style lists).
