@@ -14,7 +14,6 @@ from typing import Any
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
-from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from cunshe.residents.models import Person
@@ -29,9 +28,8 @@ class SearchForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         widget = self.fields["q"].widget
-        widget.attrs.update(
-            {"class": "form-control", "placeholder": _("例如：低保、养老、dibao"), "type": "search"}
-        )
+        widget.attrs.update({"class": "form-control", "placeholder": _("例如：低保、养老")})
+        widget.input_type = "search"
 
 
 class MaterialFields:
@@ -56,9 +54,8 @@ class MaterialFields:
             reuse_name = ""
             if source is not None:
                 reuse_name = f"reuse_{req.pk}"
-                when = formats.date_format(source.uploaded_at.date(), "Y-m-d")
                 self.fields[reuse_name] = forms.BooleanField(
-                    label=_("用已交过的（%(date)s）") % {"date": when},
+                    label=_("用以前交过的"),
                     required=False,
                     initial=True,
                     widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
@@ -73,7 +70,8 @@ class MaterialFields:
         """For templates: each requirement with its bound file field and reuse box (or None)."""
         return [
             {"requirement": row["requirement"], "file": self[row["file"]],  # type: ignore[index]
-             "reuse": self[row["reuse"]] if row["reuse"] else None}  # type: ignore[index]
+             "reuse": self[row["reuse"]] if row["reuse"] else None,  # type: ignore[index]
+             "source": row["source"]}
             for row in self.material_rows
         ]  # fmt: skip
 

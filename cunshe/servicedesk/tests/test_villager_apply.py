@@ -137,7 +137,7 @@ def test_a_document_on_file_is_reused_rather_than_uploaded_again(cast, client_as
     on_file = earlier.materials.get(doc_type="id_card")
     client = client_as("villager")
     page = client.get(URL)
-    assert "用已交过的" in page.content.decode()
+    assert "用以前交过的" in page.content.decode()
     r = client.post(URL, form_data(page, **{f"reuse_{id_req.pk}": "on"}))
     assert r.status_code == 302
     app = apps(cast).exclude(pk=earlier.pk).get()

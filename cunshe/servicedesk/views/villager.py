@@ -35,9 +35,11 @@ from cunshe.servicedesk.models import (
     Application,
     ApplicationEvent,
     Mode,
+    Rating,
     ServiceItem,
     Status,
 )
+from cunshe.servicedesk.rules import rule
 from cunshe.servicedesk.selectors.applications import application_for, applications_for
 from cunshe.servicedesk.services import applications as svc
 from cunshe.web.forms import call_into_form
@@ -113,25 +115,29 @@ def _matches(effective: catalogue.EffectiveItem, needle: str) -> bool:
 
 
 def _catalogue_groups(place_code: str, needle: str) -> list[dict[str, Any]]:
+    """The offered items grouped by theme: the themes with most items first (the everyday
+    matters), then in pinyin order; items by code within a theme."""
     items = [e for e in catalogue.effective_items(place_code) if not needle or _matches(e, needle)]
-    items.sort(key=lambda e: (e.item.theme or "~", e.item.code))
+    items.sort(key=lambda e: (e.item.theme, e.item.code))
     groups = []
     for theme, rows in groupby(items, key=lambda e: e.item.theme):
         entries = []
         for e in rows:
             modes = e.item.modes or []
+            online = Mode.ONLINE in modes
             entries.append(
                 {
                     "item": e.item,
                     "promised_days": e.promised_days,
-                    "online": Mode.ONLINE in modes,
+                    "online": online,
                     "apply_url": reverse("servicedesk:apply", args=[e.item.code])
-                    if Mode.ONLINE in modes
+                    if online
                     else None,
                     "book_url": _booking_url(e.item) if Mode.APPOINTMENT in modes else None,
                 }
             )
         groups.append({"theme": theme or _("其他"), "entries": entries})
+    groups.sort(key=lambda g: (-len(g["entries"]), pinyin_of(str(g["theme"]))[0]))
     return groups
 
 
@@ -152,13 +158,15 @@ def villager_home(request: HttpRequest) -> HttpResponse:
     mine = list(
         applications_for(j).select_related("item").order_by("-submitted_at", "-id")[:MY_LIST_MAX]
     )
+    groups = _catalogue_groups(j.root_code, needle)
     return render(
         request,
         "servicedesk/villager_home.html",
         {
             "search": search,
             "needle": needle,
-            "groups": _catalogue_groups(j.root_code, needle),
+            "groups": groups,
+            "found": sum(len(g["entries"]) for g in groups),
             "mine": mine,
             "running": RUNNING,
         },
@@ -250,6 +258,7 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
             "applicant": applicant,
             "form": form,
             "book_url": _booking_url(item) if Mode.APPOINTMENT in (item.modes or []) else None,
+            "max_mb": rule("MAX_UPLOAD_BYTES") // (1024 * 1024),
         },
         status=400 if form is not None and form.errors else 200,
     )
@@ -303,9 +312,13 @@ def _detail(
         withdraw = WithdrawForm(
             initial={"expected_version": application.version}, prefix="withdraw"
         )
-    rate_url = None
+    rate_url, rated = None, False
     if application.status in RATEABLE:
         rate_url = _reverse_or_none("servicedesk:rate", application.pk)
+        rated = (
+            rate_url is not None
+            and Rating.objects.within(j).filter(application_id=application.pk).exists()
+        )
     receipt_url = None
     if application.accepted_at:
         receipt_url = _reverse_or_none("servicedesk:receipt", application.pk)
@@ -328,6 +341,8 @@ def _detail(
             "receipt_url": receipt_url,
             "running": application.status in RUNNING,
             "unit": unit,
+            "rated": rated,
+            "max_mb": rule("MAX_UPLOAD_BYTES") // (1024 * 1024),
         },
         status=status,
     )
