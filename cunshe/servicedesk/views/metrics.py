@@ -1,5 +1,212 @@
-"""Pages: metrics."""
+"""Pages: the deadline lists (到期督办) and the service-desk metrics (办事统计).
 
-from django.urls import URLPattern
+Parse → check access → selector → render. Both pages are read-only and their query counts are
+fixed (pinned in the tests)."""
 
-urlpatterns: list[URLPattern] = []
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import NoReverseMatch, path, reverse
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
+
+from cunshe.core.access import require_jurisdiction, require_perm
+from cunshe.core.audit import audit
+from cunshe.core.jurisdiction import Jurisdiction
+from cunshe.core.models import AuditEvent
+from cunshe.regions import selectors as region_selectors
+from cunshe.regions.models import Level, Region
+from cunshe.servicedesk.models import Mode
+from cunshe.servicedesk.rules import rule
+from cunshe.servicedesk.selectors import deadlines, metrics
+from cunshe.servicedesk.services.applications import HANDLE
+
+
+def _detail_available() -> bool:
+    # The application detail page belongs to another part of the desk; link to it when mounted.
+    try:
+        reverse("servicedesk:application", args=[1])
+    except NoReverseMatch:
+        return False
+    return True
+
+
+# --- deadlines -----------------------------------------------------------------------------------
+
+
+def _deadline_reader(jurisdiction: Jurisdiction | None) -> Jurisdiction:
+    """Handlers (servicedesk.handle) and supervisors (servicedesk.view at township or above);
+    anyone else is refused with 403 (audited)."""
+    j = require_jurisdiction(jurisdiction)
+    if j.has_perm(HANDLE) or deadlines.is_supervisor(j):
+        return j
+    audit(
+        "core.permission.denied",
+        jurisdiction=j,
+        outcome=AuditEvent.Outcome.DENIED,
+        detail={"permission": HANDLE},
+    )
+    raise PermissionDenied(HANDLE)
+
+
+@login_required
+@require_GET
+def deadline_lists(request: HttpRequest) -> HttpResponse:
+    j = _deadline_reader(request.jurisdiction)  # type: ignore[attr-defined]
+    board = deadlines.deadline_board(j, user_id=request.user.pk)
+    return render(
+        request,
+        "servicedesk/deadlines.html",
+        {
+            "board": board,
+            "has_detail": _detail_available(),
+            "limit": deadlines.LIST_LIMIT,
+            "escalate_every": rule("ESCALATE_EVERY_WORKING_DAYS"),
+        },
+    )
+
+
+# --- metrics -------------------------------------------------------------------------------------
+
+
+class MetricsFilter(forms.Form):
+    """?region=<code>&from=<date>&to=<date>, as the API takes them; blank dates mean the last
+    twelve months."""
+
+    region = forms.CharField(required=False, max_length=15, widget=forms.HiddenInput)
+    # "from" is a keyword in Python, not in forms: the fields are added under these names.
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, label in (("from", gettext_lazy("开始日期")), ("to", gettext_lazy("结束日期"))):
+            self.fields[name] = forms.DateField(
+                label=label,
+                required=False,
+                widget=forms.DateInput(
+                    attrs={"type": "date", "class": "form-control form-control-sm"}
+                ),
+            )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.errors:
+            return data
+        start, end = metrics.default_period()
+        data["from"] = data.get("from") or start
+        data["to"] = data.get("to") or end
+        try:
+            metrics.check_period(data["from"], data["to"])
+        except ValidationError as exc:
+            for name, errors in exc.message_dict.items():
+                self.add_error(name if name in self.fields else None, errors)
+        return data
+
+
+def _region(j: Jurisdiction, code: str) -> Region:
+    """The chosen region (default: the caller's own root); 404 outside the jurisdiction."""
+    if not code:
+        roots = region_selectors.region_roots(j)
+        if not roots:
+            raise Http404
+        return roots[0]
+    return region_selectors.get_region_for(j, code)
+
+
+def _percent(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def _chart_data(report: metrics.Report) -> dict[str, Any]:
+    """What metrics.js draws: plain numbers and labels, no markup."""
+    return {
+        "units": {
+            "names": [u.name for u in report.units],
+            "total": [u.total for u in report.units],
+            "on_time_rate": [
+                None if u.on_time_rate is None else round(u.on_time_rate * 100, 1)
+                for u in report.units
+            ],
+            "zero_trip_rate": [
+                None if u.zero_trip_rate is None else round(u.zero_trip_rate * 100, 1)
+                for u in report.units
+            ],
+        },
+        "trend": {
+            "months": [m.month for m in report.trend],
+            "total": [m.total for m in report.trend],
+            "on_time_rate": [
+                None if m.on_time_rate is None else round(m.on_time_rate * 100, 1)
+                for m in report.trend
+            ],
+        },
+        "modes": [{"name": label, "value": n} for _mode, label, n in report.modes],
+        "labels": {
+            "total": str(gettext_lazy("办件数")),
+            "on_time_rate": str(gettext_lazy("按时办结率(%)")),
+            "zero_trip_rate": str(gettext_lazy("不跑腿率(%)")),
+        },
+    }
+
+
+@login_required
+@require_GET
+def metrics_page(request: HttpRequest) -> HttpResponse:
+    j = require_perm(request.jurisdiction, metrics.METRICS)  # type: ignore[attr-defined]
+    region = _region(j, request.GET.get("region", "").strip())
+    form = MetricsFilter(request.GET or None)
+    start, end = metrics.default_period()
+    status = 200
+    if form.is_bound:
+        if form.is_valid():
+            start, end = form.cleaned_data["from"], form.cleaned_data["to"]
+        else:  # a bad date or period: say so on the form, show the default period
+            status = 400
+    report = metrics.region_metrics(j, region, start=start, end=end)
+    units = [
+        {"f": u, "on_time": _percent(u.on_time_rate), "zero_trip": _percent(u.zero_trip_rate),
+         "satisfaction": _percent(u.satisfaction_rate),
+         "modes": [u.by_mode.get(m, 0) for m in Mode.values]}
+        for u in report.units
+    ]  # fmt: skip
+    return render(
+        request,
+        "servicedesk/metrics.html",
+        {
+            "form": form,
+            "report": report,
+            "region": region,
+            "breadcrumb": region_selectors.region_breadcrumb(j, region),
+            "units": units,
+            "total": report.total,
+            "total_on_time": _percent(report.total.on_time_rate),
+            "total_zero_trip": _percent(report.total.zero_trip_rate),
+            "total_satisfaction": _percent(report.total.satisfaction_rate),
+            "items": [
+                {
+                    "i": i,
+                    "on_time": _percent(i.on_time_rate),
+                    "zero_trip": _percent(i.zero_trip_rate),
+                }
+                for i in report.by_item
+            ],
+            "trend": [{"m": m, "on_time": _percent(m.on_time_rate)} for m in report.trend],
+            "modes": report.modes,
+            "mode_labels": [(m.value, m.label) for m in Mode],
+            "chart": _chart_data(report),
+            "period": {"start": start.isoformat(), "end": end.isoformat()},
+            "drill": report.child_level is not None and report.child_level <= Level.VILLAGE,
+        },
+        status=status,
+    )
+
+
+urlpatterns = [
+    path("deadlines/", deadline_lists, name="deadlines"),
+    path("metrics/", metrics_page, name="metrics"),
+]

@@ -1,0 +1,467 @@
+"""Service-desk metrics (办事统计) for a region and each of its child units: applications by
+item and by mode, 按时办结率, average days to a decision, the share handled without the
+villager travelling, satisfaction, open and overdue matters, and a monthly trend.
+
+Every figure comes from a GROUP BY on a prefix of `region_code` (Substr), so the number of
+queries is fixed whatever the number of rows or units: five aggregate queries plus one for
+the child regions' names. At province scale (≈ 9,300 villages, millions of applications) these
+are single passes over the rows of the chosen subtree and period, served by the
+(region_code, submitted_at) index for counties and townships (see bench/servicedesk_metrics.py).
+
+Definitions (shown on the page too):
+- the period selects applications by submission date (Beijing time), ratings by rating date;
+- 按时办结率 = matters with an on-time verdict (approved, refused or not accepted) that were
+  on time, over those with a verdict;
+- average days to a decision = calendar days (not working days) from submission to approval or
+  refusal, over the matters decided;
+- 不跑腿率 = matters where the villager made no trip to an office, over all submitted;
+- satisfaction = ratings of 4–5 (满意/非常满意) over all ratings; average score 1–5;
+- open = not finished (any period); overdue = clock running and past the due date (any period).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import (
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Q,
+    QuerySet,
+    Sum,
+)
+from django.db.models.functions import Substr, TruncMonth
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cunshe.accounts.roles import Role
+from cunshe.core.access import require_perm
+from cunshe.core.jurisdiction import Jurisdiction
+from cunshe.regions.models import CODE_LENGTH, Level, Region
+from cunshe.servicedesk.models import (
+    CLOCK_RUNNING,
+    FINISHED,
+    Application,
+    Mode,
+    Rating,
+    Status,
+)
+
+METRICS = "servicedesk.metrics"
+# The longest period one request may ask for (a bound on the work of one page view).
+MAX_PERIOD_DAYS = 366 * 5
+OPEN = tuple(s for s in Status.values if s not in FINISHED)
+
+
+def default_period(today: date | None = None) -> tuple[date, date]:
+    """The last twelve months: from the first day of the month eleven months ago to today."""
+    today = today or timezone.localdate()
+    month = today.month - 11
+    year = today.year
+    if month < 1:
+        month += 12
+        year -= 1
+    return date(year, month, 1), today
+
+
+def check_period(start: date, end: date) -> None:
+    """ValidationError (naming the field) for a period that is backwards or too long."""
+    if end < start:
+        raise ValidationError({"to": _("结束日期不能早于开始日期。")})
+    if (end - start).days > MAX_PERIOD_DAYS:
+        raise ValidationError({"from": _("统计区间最长五年。")})
+
+
+# --- the figures ----------------------------------------------------------------------------------
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+@dataclass
+class Figures:
+    """The numbers of one unit (or of the whole region) over the period."""
+
+    code: str
+    name: str
+    level: int
+    total: int = 0
+    by_mode: dict[str, int] = field(default_factory=dict)
+    finished: int = 0  # with an on-time verdict
+    on_time: int = 0
+    decided: int = 0
+    decision_seconds: float = 0.0
+    zero_trip: int = 0
+    open: int = 0
+    overdue: int = 0
+    ratings: int = 0
+    score_sum: int = 0
+    satisfied: int = 0  # ratings of 4–5
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return _rate(self.on_time, self.finished)
+
+    @property
+    def avg_days(self) -> float | None:
+        """Average calendar days from submission to decision."""
+        return self.decision_seconds / self.decided / 86400 if self.decided else None
+
+    @property
+    def zero_trip_rate(self) -> float | None:
+        return _rate(self.zero_trip, self.total)
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        return _rate(self.satisfied, self.ratings)
+
+    @property
+    def avg_score(self) -> float | None:
+        return self.score_sum / self.ratings if self.ratings else None
+
+    def add(self, other: Figures) -> None:
+        for name in (
+            "total", "finished", "on_time", "decided", "decision_seconds", "zero_trip", "open",
+            "overdue", "ratings", "score_sum", "satisfied",
+        ):  # fmt: skip
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for mode, n in other.by_mode.items():
+            self.by_mode[mode] = self.by_mode.get(mode, 0) + n
+
+
+@dataclass
+class ItemFigures:
+    code: str
+    name: str
+    total: int
+    finished: int
+    on_time: int
+    zero_trip: int
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return _rate(self.on_time, self.finished)
+
+    @property
+    def zero_trip_rate(self) -> float | None:
+        return _rate(self.zero_trip, self.total)
+
+
+@dataclass
+class MonthFigures:
+    month: str  # "2026-01"
+    total: int = 0
+    finished: int = 0
+    on_time: int = 0
+    decided: int = 0
+    decision_seconds: float = 0.0
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return _rate(self.on_time, self.finished)
+
+    @property
+    def avg_days(self) -> float | None:
+        return self.decision_seconds / self.decided / 86400 if self.decided else None
+
+
+@dataclass
+class Report:
+    region: Region
+    start: date
+    end: date
+    today: date
+    total: Figures
+    units: list[Figures]
+    by_item: list[ItemFigures]
+    trend: list[MonthFigures]
+    child_level: int | None  # level of the units (None: the region has none below it)
+
+    @property
+    def modes(self) -> list[tuple[str, str, int]]:
+        return [(m.value, str(m.label), self.total.by_mode.get(m.value, 0)) for m in Mode]
+
+
+# --- the queries ----------------------------------------------------------------------------------
+
+
+def _seconds(value: Any) -> float:
+    if value is None:
+        return 0.0
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    return float(value) / 1_000_000  # microseconds (SQLite's duration arithmetic)
+
+
+def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    tz = timezone.get_current_timezone()
+    return (
+        timezone.make_aware(datetime.combine(start, time.min), tz),
+        timezone.make_aware(datetime.combine(end + timedelta(days=1), time.min), tz),
+    )
+
+
+def _applications(j: Jurisdiction, region: Region) -> QuerySet[Application]:
+    qs = Application.objects.within(j).filter(region_code__startswith=region.code)
+    # A county department sees its own department's matters (as in the application lists).
+    if j.role == Role.COUNTY_OFFICER and j.department:
+        qs = qs.filter(handler_department=j.department)
+    return qs
+
+
+def _ratings(j: Jurisdiction, region: Region) -> QuerySet[Rating]:
+    qs = Rating.objects.within(j).filter(region_code__startswith=region.code)
+    if j.role == Role.COUNTY_OFFICER and j.department:
+        qs = qs.filter(application__handler_department=j.department)
+    return qs
+
+
+_DECISION_TIME = ExpressionWrapper(
+    F("decided_at") - F("submitted_at"), output_field=DurationField()
+)
+
+
+def _verdicts() -> dict[str, Any]:
+    return {
+        "total": Count("id"),
+        "finished": Count("id", filter=Q(finished_on_time__isnull=False)),
+        "on_time": Count("id", filter=Q(finished_on_time=True)),
+        "decided": Count("id", filter=Q(decided_at__isnull=False)),
+        "decision_time": Sum(_DECISION_TIME, filter=Q(decided_at__isnull=False)),
+    }
+
+
+def child_level(region: Region) -> int | None:
+    """The level of the units a region's figures are split into (None for a village or group)."""
+    if region.level >= Level.VILLAGE:
+        return None
+    return region.level + 1
+
+
+def region_metrics(
+    jurisdiction: Jurisdiction | None,
+    region: Region,
+    *,
+    start: date,
+    end: date,
+    today: date | None = None,
+) -> Report:
+    """The figures of `region` and of each unit one level below it, for applications submitted
+    (and ratings given) from `start` to `end` inclusive. Six queries, whatever the size.
+    The caller has already checked that `region` lies in the jurisdiction."""
+    j = require_perm(jurisdiction, METRICS)
+    if not j.covers(region.code):
+        raise ValidationError(_("该区划不在您的管辖范围内。"))
+    check_period(start, end)
+    today = today or timezone.localdate()
+    level = child_level(region)
+    key_length = CODE_LENGTH[Level(level)] if level else len(region.code)
+    unit_key = Substr("region_code", 1, key_length)
+    lo, hi = _bounds(start, end)
+    apps = _applications(j, region)
+    period = apps.filter(submitted_at__gte=lo, submitted_at__lt=hi)
+
+    # 1. Per unit and mode, in the period.
+    per_unit_mode = (
+        period.annotate(unit=unit_key)
+        .values("unit", "mode")
+        .annotate(**_verdicts(), zero_trip=Count("id", filter=Q(trips=0)))
+        .order_by()
+    )
+    # 2. Open and overdue now, per unit (any period; the status index narrows the rows).
+    now_state = (
+        apps.filter(status__in=OPEN)
+        .annotate(unit=unit_key)
+        .values("unit")
+        .annotate(
+            open=Count("id"),
+            overdue=Count("id", filter=Q(status__in=CLOCK_RUNNING, due_on__lt=today)),
+        )
+        .order_by()
+    )
+    # 3. Satisfaction per unit, ratings given in the period.
+    ratings = (
+        _ratings(j, region)
+        .filter(rated_at__gte=lo, rated_at__lt=hi)
+        .annotate(unit=unit_key)
+        .values("unit")
+        .annotate(
+            n=Count("id"), score_sum=Sum("score"), satisfied=Count("id", filter=Q(score__gte=4))
+        )
+        .order_by()
+    )
+    # 4. By item, in the period.
+    by_item = (
+        period.values("item_id", "item__code", "item__name")
+        .annotate(
+            total=Count("id"),
+            finished=Count("id", filter=Q(finished_on_time__isnull=False)),
+            on_time=Count("id", filter=Q(finished_on_time=True)),
+            zero_trip=Count("id", filter=Q(trips=0)),
+        )
+        .order_by("-total", "item__code")
+    )
+    # 5. Month by month (Beijing time), in the period.
+    by_month = (
+        period.annotate(month=TruncMonth("submitted_at"))
+        .values("month")
+        .annotate(**_verdicts())
+        .order_by("month")
+    )
+    # 6. The units' names: the region's children, retired ones too (old rows may sit there).
+    children = (
+        list(Region.objects.filter(parent=region).order_by("code")) if level is not None else []
+    )
+
+    units: dict[str, Figures] = {}
+
+    def unit(code: str) -> Figures:
+        if code not in units:
+            units[code] = Figures(code=code, name=code, level=level or region.level)
+        return units[code]
+
+    for child in children:
+        if child.valid_to is None:
+            unit(child.code)
+    for row in per_unit_mode:
+        f = unit(row["unit"])
+        f.total += row["total"]
+        f.by_mode[row["mode"]] = f.by_mode.get(row["mode"], 0) + row["total"]
+        f.finished += row["finished"]
+        f.on_time += row["on_time"]
+        f.decided += row["decided"]
+        f.decision_seconds += _seconds(row["decision_time"])
+        f.zero_trip += row["zero_trip"]
+    for row in now_state:
+        f = unit(row["unit"])
+        f.open += row["open"]
+        f.overdue += row["overdue"]
+    for row in ratings:
+        f = unit(row["unit"])
+        f.ratings += row["n"]
+        f.score_sum += row["score_sum"] or 0
+        f.satisfied += row["satisfied"]
+    names = {c.code: c.name for c in children}
+    total = Figures(code=region.code, name=region.name, level=region.level)
+    for f in units.values():
+        f.name = names.get(f.code, f.code) if level is not None else region.name
+        total.add(f)
+    items = [
+        ItemFigures(
+            code=r["item__code"], name=r["item__name"], total=r["total"],
+            finished=r["finished"], on_time=r["on_time"], zero_trip=r["zero_trip"],
+        )
+        for r in by_item
+    ]  # fmt: skip
+    return Report(
+        region=region,
+        start=start,
+        end=end,
+        today=today,
+        total=total,
+        units=sorted(units.values(), key=lambda f: f.code) if level is not None else [],
+        by_item=items,
+        trend=_months(start, end, by_month),
+        child_level=level,
+    )
+
+
+def _month_key(value: Any) -> str:
+    if isinstance(value, datetime):
+        value = timezone.localtime(value) if timezone.is_aware(value) else value
+    return f"{value.year:04d}-{value.month:02d}"
+
+
+def _months(start: date, end: date, rows: Any) -> list[MonthFigures]:
+    """Every month of the period, zeros included, so a chart's axis has no gaps."""
+    out: dict[str, MonthFigures] = {}
+    y, m = start.year, start.month
+    while (y, m) <= (end.year, end.month):
+        key = f"{y:04d}-{m:02d}"
+        out[key] = MonthFigures(month=key)
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    for row in rows:
+        if row["month"] is None:
+            continue
+        f = out.setdefault(_month_key(row["month"]), MonthFigures(month=_month_key(row["month"])))
+        f.total += row["total"]
+        f.finished += row["finished"]
+        f.on_time += row["on_time"]
+        f.decided += row["decided"]
+        f.decision_seconds += _seconds(row["decision_time"])
+    return list(out.values())
+
+
+# --- serialisation (the API and the page's chart data say the same) --------------------------
+
+
+def _r(value: float | None, digits: int = 4) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def figures_dict(f: Figures) -> dict[str, Any]:
+    return {
+        "code": f.code,
+        "name": f.name,
+        "level": f.level,
+        "total": f.total,
+        "by_mode": {m: f.by_mode.get(m, 0) for m in Mode.values},
+        "finished": f.finished,
+        "on_time": f.on_time,
+        "on_time_rate": _r(f.on_time_rate),
+        "decided": f.decided,
+        "avg_days_to_decision": _r(f.avg_days, 2),
+        "zero_trip": f.zero_trip,
+        "zero_trip_rate": _r(f.zero_trip_rate),
+        "ratings": f.ratings,
+        "avg_score": _r(f.avg_score, 2),
+        "satisfaction_rate": _r(f.satisfaction_rate),
+        "open": f.open,
+        "overdue": f.overdue,
+    }
+
+
+def report_dict(report: Report) -> dict[str, Any]:
+    """The whole report as plain data (the API's body, and the numbers behind the charts)."""
+    return {
+        "region": {
+            "code": report.region.code,
+            "name": report.region.name,
+            "level": report.region.level,
+        },
+        "period": {"from": report.start.isoformat(), "to": report.end.isoformat()},
+        "days_basis": "calendar",
+        "totals": figures_dict(report.total),
+        "units": [figures_dict(f) for f in report.units],
+        "by_item": [
+            {
+                "code": i.code,
+                "name": i.name,
+                "total": i.total,
+                "finished": i.finished,
+                "on_time": i.on_time,
+                "on_time_rate": _r(i.on_time_rate),
+                "zero_trip": i.zero_trip,
+                "zero_trip_rate": _r(i.zero_trip_rate),
+            }
+            for i in report.by_item
+        ],
+        "by_mode": [{"mode": mode, "label": label, "total": n} for mode, label, n in report.modes],
+        "trend": [
+            {
+                "month": m.month,
+                "total": m.total,
+                "finished": m.finished,
+                "on_time": m.on_time,
+                "on_time_rate": _r(m.on_time_rate),
+                "avg_days_to_decision": _r(m.avg_days, 2),
+            }
+            for m in report.trend
+        ],
+    }
