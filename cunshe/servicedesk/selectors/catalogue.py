@@ -101,12 +101,20 @@ def row(e: EffectiveItem) -> ItemRow:
     )
 
 
+# Themes in the order a villager looks for them: help first, then insurance, then the rest.
+THEME_ORDER = (
+    "社会救助", "社会保险", "医疗保障", "老年人", "残疾人", "儿童福利", "生育与计生",
+    "医疗卫生", "农业生产", "土地与住房", "就业创业", "证明与户籍", "法律服务", "退役军人",
+)  # fmt: skip
+
+
 def by_theme(items: list[EffectiveItem]) -> list[tuple[str, list[ItemRow]]]:
-    """Items grouped by theme, themes in the order they first appear (the model's ordering)."""
+    """Items grouped by theme; known themes in THEME_ORDER, others after them by name."""
     groups: dict[str, list[ItemRow]] = {}
     for e in items:
         groups.setdefault(e.item.theme or "其他", []).append(row(e))
-    return list(groups.items())
+    rank = {theme: i for i, theme in enumerate(THEME_ORDER)}
+    return sorted(groups.items(), key=lambda g: (rank.get(g[0], len(rank)), g[0]))
 
 
 def by_village_role(items: list[EffectiveItem]) -> dict[str, list[EffectiveItem]]:

@@ -65,7 +65,6 @@ class SearchForm(forms.Form):
             }
         ),
     )
-    county = forms.RegexField(regex=r"^[0-9]{6}$", required=False, widget=forms.HiddenInput)
 
 
 # --- the catalogue ----------------------------------------------------------------------------
