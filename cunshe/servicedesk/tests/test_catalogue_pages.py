@@ -101,6 +101,12 @@ def test_province_official_picks_a_county(cast, client_as, county_j, seeded):
     assert client.get(LIST, {"county": "999999"}).status_code == 404
 
 
+def test_another_countys_page_is_404_for_county_and_village_staff(client_as, seeded):
+    assert client_as("outsider").get(LIST, {"county": "220182"}).status_code == 404
+    assert client_as("county_civil").get(LIST, {"county": "220322"}).status_code == 404
+    assert client_as("county_civil").get(LIST, {"county": "220182"}).status_code == 200
+
+
 def test_villager_reads_it_in_the_phone_layout(client_as, seeded):
     html = client_as("villager").get(LIST).content.decode()
     assert "cs-villager" in html and LOW_INCOME in html

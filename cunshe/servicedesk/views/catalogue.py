@@ -79,14 +79,17 @@ def catalogue_list(request: HttpRequest) -> HttpResponse:
     root = j.root_code
     counties: list[Region] = []
     county: Region | None = None
+    wanted = request.GET.get("county", "")
     if len(root) >= 6:
-        # A county, township, village or group: the catalogue as it applies there.
+        # A county, township, village or group: the catalogue as it applies there. Another
+        # county's page is not theirs to open here (its guides and village lists are public).
+        if wanted and wanted != root[:6]:
+            raise Http404
         place_code: str | None = root
         assignment = request.assignment  # type: ignore[attr-defined]
         place_name = assignment.region.name if assignment is not None else root
     else:
         counties = selectors.counties_within(j)
-        wanted = request.GET.get("county", "")
         if wanted:
             county = next((c for c in counties if c.code == wanted), None)
             if county is None:
