@@ -31,8 +31,9 @@ def test_clerk_takes_a_daiban_case_end_to_end(client_as, person, item):
     assert f"?person={person.pk}" in r.content.decode()
     # 2. choose the item among what her village offers
     r = c.get(INTAKE, {"person": person.pk})
-    assert item.pk in [e.item.pk for e in r.context["items"]]
+    assert item.pk in [e.item.pk for e in r.context["offered_items"]]
     assert "张桂兰" in r.content.decode()
+    assert f"item={item.pk}" in r.content.decode() and item.name in r.content.decode()
     # 3. the form: modes the item allows for a clerk, a fresh idempotency key
     r = c.get(INTAKE, {"person": person.pk, "item": item.pk})
     form = r.context["form"]
@@ -133,7 +134,9 @@ def test_lingban_needs_time_and_place(client_as, person, item):
 def test_item_the_village_cannot_offer_gets_a_message(client_as, person, item, cast):
     CountyAdjustment.objects.create(item=item, county=cast.county, offered=False)
     c = client_as("clerk_a")
-    assert item.pk not in [e.item.pk for e in c.get(INTAKE, {"person": person.pk}).context["items"]]
+    assert item.pk not in [
+        e.item.pk for e in c.get(INTAKE, {"person": person.pk}).context["offered_items"]
+    ]
     r = c.post(INTAKE, intake_data(person, item))
     assert r.status_code == 400
     assert "本地不办理" in r.content.decode()

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -252,7 +253,7 @@ def intake(request: HttpRequest) -> HttpResponse:
     if person is not None and item is not None and "form" not in ctx:
         ctx["form"] = _intake_form(person, item)
     if person is not None and item is None:
-        ctx["items"] = _intake_items(person)
+        ctx["offered_items"] = _intake_items(person)
     if person is not None:
         ctx["applications"] = list(
             applications_for(j).filter(applicant=person).select_related("item")[:5]
@@ -322,18 +323,18 @@ def desk_list(request: HttpRequest) -> HttpResponse:
 # --- one application ----------------------------------------------------------------------------
 
 _DETAIL_LABELS = {
-    "mode": _("办理方式"),
-    "missing": _("缺少材料"),
-    "reused": _("复用材料"),
-    "uploaded": _("上传材料"),
-    "promised_days": _("承诺时限(工作日)"),
-    "paused_working_days": _("暂停(工作日)"),
-    "from_item": _("原事项"),
-    "to_item": _("新事项"),
-    "from_unit": _("原办理单位"),
-    "to_unit": _("新办理单位"),
-    "to_department": _("新部门"),
-    "assignee": _("经办人"),
+    "mode": gettext_lazy("办理方式"),
+    "missing": gettext_lazy("缺少材料"),
+    "reused": gettext_lazy("复用材料"),
+    "uploaded": gettext_lazy("上传材料"),
+    "promised_days": gettext_lazy("承诺时限(工作日)"),
+    "paused_working_days": gettext_lazy("暂停(工作日)"),
+    "from_item": gettext_lazy("原事项"),
+    "to_item": gettext_lazy("新事项"),
+    "from_unit": gettext_lazy("原办理单位"),
+    "to_unit": gettext_lazy("新办理单位"),
+    "to_department": gettext_lazy("新部门"),
+    "assignee": gettext_lazy("经办人"),
 }
 
 
@@ -431,6 +432,9 @@ def _detail_page(
             {"name": name, "label": t.label, "needs_reason": t.needs_reason, "form": form}
         )
 
+    # The step forward first; the ones that need a reason (reject, return …) fold below it.
+    actions.sort(key=lambda a: a["needs_reason"])
+
     reroute = None
     if (is_handler or can_intake) and app.status in REROUTABLE:
         reroute = bound.get("reroute") or RerouteForm(
@@ -462,6 +466,9 @@ def _detail_page(
             "reroute": reroute,
             "assign": assign,
             "receipt_url": _url_or_none("servicedesk:receipt", app.pk),
+            "authorisation": next(
+                (m for m in materials if m.doc_type == "authorisation" and not m.superseded), None
+            ),
             "daiban": app.mode == Mode.DAIBAN,
             "lingban": app.mode == Mode.LINGBAN,
         },
@@ -476,6 +483,7 @@ def _application_for_staff(request: HttpRequest, pk: int) -> tuple[Jurisdiction,
     return require_perm(j, VIEW), app
 
 
+@never_cache
 @login_required
 @require_GET
 def application(request: HttpRequest, pk: int) -> HttpResponse:
@@ -523,7 +531,7 @@ def application_act(request: HttpRequest, pk: int) -> HttpResponse:
         if done is not None:
             messages.success(
                 request,
-                _("已%(action)s，当前状态：%(status)s。")
+                _("已执行“%(action)s”，当前状态：%(status)s。")
                 % {
                     "action": svc.TRANSITIONS[d["action"]].label,
                     "status": done.get_status_display(),
