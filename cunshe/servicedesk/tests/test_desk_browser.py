@@ -102,6 +102,12 @@ def test_clerk_takes_a_daiban_case_in_and_the_township_accepts_it(browser, world
     page.check("input[name=mode][value=lingban]")
     assert page.is_visible("[data-for-mode=lingban]")
     page.check("input[name=mode][value=daiban]")
+    # Submitted without the signed 委托书: a message, the form again, nothing created.
+    page.click("[data-submit]")
+    page.wait_for_selector(".cs-messages .alert-danger")
+    assert "代办须上传村民签字的委托书" in page.inner_text("[data-intake-form]")
+    assert Application._base_manager.filter(mode="daiban").count() == 1  # the earlier one
+    page.screenshot(path=str(shots / "intake-4-refused.png"), full_page=True)
     page.fill("input[name=authorised_on]", timezone.localdate().isoformat())
     page.set_input_files(
         "input[name=authorisation]",
@@ -115,6 +121,7 @@ def test_clerk_takes_a_daiban_case_in_and_the_township_accepts_it(browser, world
     page.fill("textarea[name=details]", "家庭人均收入低于低保标准")
     page.screenshot(path=str(shots / "intake-3-form.png"), full_page=True)
     page.click("[data-submit]")
+    page.wait_for_load_state("networkidle")
     page.wait_for_selector("[data-number]")
     number = page.inner_text("[data-number]").strip()
     app = Application._base_manager.get(number=number)
