@@ -68,6 +68,24 @@ def test_my_household_matters_newest_first_and_nobody_elses(
     assert "赵大伯" not in html and "已提交" in html
 
 
+def test_finished_matters_not_yet_rated_ask_for_a_rating(cast, client_as, me, item, my_app):
+    from cunshe.servicedesk.tests.factories import act
+
+    for action in ("accept", "start", "approve"):
+        my_app = act(cast, my_app, action)
+    client = client_as("villager")
+    r = client.get(URL)
+    assert r.context["to_rate"] == set() and "请给个评价" not in r.content.decode()
+    act(cast, my_app, "deliver", by="clerk_a")
+    r = client.get(URL)
+    try:
+        reverse("servicedesk:rate", args=[my_app.pk])
+    except NoReverseMatch:
+        assert r.context["to_rate"] == set()
+    else:
+        assert r.context["to_rate"] == {my_app.pk} and "请给个评价" in r.content.decode()
+
+
 def test_villager_without_matters_is_told_where_they_will_appear(client_as, me, item):
     r = client_as("villager").get(URL)
     assert r.context["mine"] == [] and "您家还没有办过事" in r.content.decode()

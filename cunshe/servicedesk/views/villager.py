@@ -158,6 +158,12 @@ def villager_home(request: HttpRequest) -> HttpResponse:
     mine = list(
         applications_for(j).select_related("item").order_by("-submitted_at", "-id")[:MY_LIST_MAX]
     )
+    # Finished matters not yet rated get a nudge in the list (one query for all of them).
+    to_rate: set[int] = set()
+    rateable = [a.pk for a in mine if a.status in RATEABLE]
+    if rateable and _reverse_or_none("servicedesk:rate", rateable[0]):
+        rated = Rating.objects.within(j).filter(application_id__in=rateable)
+        to_rate = set(rateable) - set(rated.values_list("application_id", flat=True))
     groups = _catalogue_groups(j.root_code, needle)
     return render(
         request,
@@ -167,6 +173,7 @@ def villager_home(request: HttpRequest) -> HttpResponse:
             "needle": needle,
             "groups": groups,
             "found": sum(len(g["entries"]) for g in groups),
+            "to_rate": to_rate,
             "mine": mine,
             "running": RUNNING,
         },
