@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 
 from django import forms
 from django.conf import settings
@@ -32,7 +33,7 @@ from cunshe.core.models import AuditEvent
 from cunshe.servicedesk.models import CLOCK_RUNNING, FINISHED, Application, Status
 from cunshe.servicedesk.receipts import NotAccepted, acceptance_receipt_pdf
 from cunshe.servicedesk.selectors.applications import application_for, status_lookup
-from cunshe.servicedesk.services.applications import public_timeline
+from cunshe.servicedesk.services.applications import TimelineEntry, public_timeline
 
 # --- limits on failed lookups -----------------------------------------------------------------
 
@@ -140,9 +141,9 @@ class PublicStatus:
     status: str
     finished: bool
     waiting_for_material: bool
-    due_on: object
-    finished_on: object
-    timeline: list
+    due_on: date | None
+    finished_on: date | None
+    timeline: list[TimelineEntry]
 
 
 def public_status(application: Application) -> PublicStatus:
