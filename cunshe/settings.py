@@ -322,6 +322,10 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Reverse proxies in front of the platform that append to X-Forwarded-For (0: none, the header
+# is ignored; the provincial deployment sets 1). See core.audit.client_ip.
+TRUSTED_PROXY_COUNT = int(os.environ.get("CUNSHE_TRUSTED_PROXIES", "0"))
+
 # --- cache: rate limits (status lookup, Open311 posts) must be shared by all workers ----------
 # A file cache under var/ is shared by the gunicorn workers of one machine with no extra
 # service; tests use a per-process memory cache.

@@ -48,6 +48,7 @@ SPRITE_ICONS = [
     "bell",
     "box-arrow-right",
     "calendar-check",
+    "camera",
     "chat-dots",
     "check2-circle",
     "chevron-right",

@@ -39,10 +39,20 @@ def reset_current_request(token: contextvars.Token) -> None:
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    # Behind the provincial reverse proxy the first X-Forwarded-For hop is the client.
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    ip = forwarded.split(",")[0].strip() if forwarded else request.META.get("REMOTE_ADDR")
-    return ip or None
+    """The client's address. Behind N trusted reverse proxies (settings.TRUSTED_PROXY_COUNT),
+    each proxy appends the address it was reached from to X-Forwarded-For, so the client is the
+    N-th entry from the right; anything further left was written by the client and is ignored.
+    With no trusted proxy the header is ignored altogether."""
+    from django.conf import settings
+
+    remote = request.META.get("REMOTE_ADDR") or None
+    count = int(getattr(settings, "TRUSTED_PROXY_COUNT", 0) or 0)
+    if count <= 0:
+        return remote
+    hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
+    if len(hops) < count:
+        return remote
+    return hops[-count] or remote
 
 
 def _canonical(event: AuditEvent) -> bytes:
