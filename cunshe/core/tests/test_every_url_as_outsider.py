@@ -21,7 +21,22 @@ FOREIGN_MARKERS = (
     "王建国", "王小宝", "A-001",
 )  # fmt: skip
 
-# Pages an anonymous visitor may open (they carry no personal or village data).
+# Personal data among the markers: never shown to the outsider, not even on public pages.
+PERSONAL_MARKERS = (
+    "王建国",
+    "王小宝",
+    "A-001",
+    "clerk_a",
+    "leader_a",
+    "county_civil",
+    "13900001111",
+)
+
+# Pages that publish a village's public information on purpose (the catalogue lists, the public
+# problem list, the status lookup, Open311): place names may appear, personal data may not.
+PUBLIC_DATA_PREFIXES = ("/desk/villages/", "/desk/catalogue/", "/desk/status/", "/open311/")
+
+# Pages an anonymous visitor may open (they carry no personal data).
 PUBLIC_PREFIXES = (
     "/accounts/login/",
     "/healthz",
@@ -31,6 +46,7 @@ PUBLIC_PREFIXES = (
     "/static/",
     "/verify/",
     "/public/",
+    *PUBLIC_DATA_PREFIXES,
 )
 
 _PARAM = re.compile(r"<(?:(?P<conv>[^>:]+):)?(?P<name>[^>]+)>")
@@ -97,7 +113,68 @@ def _foreign_records(cast) -> set[int]:  # type: ignore[no-untyped-def]
     )
     token, _secret = api_token_create(user=clerk, assignment=assignment, name="A token")
     notify(recipient=clerk, subject="闵家村通知", body="闵家村")
-    return {household.pk, head.pk, child.pk, event.pk, token.pk}
+    return {household.pk, head.pk, child.pk, event.pk, token.pk, *_desk_records(cast, head)}
+
+
+def _desk_records(cast, person) -> set[int]:  # type: ignore[no-untyped-def]
+    """Village A's service-desk records: an application with a material, finished and rated
+    badly (a rectification), a booking at the township window, a problem report with its
+    reporter, an Open311 client of the county."""
+    from datetime import time
+
+    from django.utils import timezone
+
+    from cunshe.core.workdays import add_working_days
+    from cunshe.servicedesk.models import ReportCategory
+    from cunshe.servicedesk.services import appointments, ratings, reports
+    from cunshe.servicedesk.tests.factories import act, make_item, submit, upload
+
+    person.account = cast.villager
+    person.phone = "13900001111"
+    person.save()
+    item = make_item("OUT-1")
+    req = item.materials.first()
+    app = submit(cast, person, item, uploads={req.pk: upload()})
+    for step in ("accept", "start", "approve"):
+        app = act(cast, app, step)
+    app = act(cast, app, "deliver", by="clerk_a")
+    villager = cast.villager
+    villager_j = RoleAssignment.objects.get(user=villager).jurisdiction()
+    rating = ratings.rating_submit(
+        actor=villager, jurisdiction=villager_j, application=app, score=1, indicators=["超时办理"]
+    )
+    township_j = RoleAssignment.objects.get(user=cast.township_officer).jurisdiction()
+    window = appointments.window_create(
+        actor=cast.township_officer, jurisdiction=township_j, region=cast.township,
+        name="闵家镇便民服务中心",
+    )  # fmt: skip
+    day = add_working_days(timezone.localdate(), 3)
+    appointments.slots_generate(
+        actor=cast.township_officer, jurisdiction=township_j, window=window, start=day, end=day,
+        weekdays=range(7), times=[(time(9, 0), time(9, 30))], capacity=2,
+    )  # fmt: skip
+    slot = window.slots.get()
+    booking = appointments.booking_create(
+        actor=villager, jurisdiction=villager_j, slot=slot, person=person,
+        idempotency_key="outsider-walk",
+    )  # fmt: skip
+    category = ReportCategory.objects.create(
+        code="rubbish", name="垃圾", level="village", department=""
+    )
+    clerk_j = RoleAssignment.objects.get(user=cast.clerk_a).jurisdiction()
+    report = reports.report_create(
+        actor=cast.clerk_a, jurisdiction=clerk_j, region=cast.village_a, category=category,
+        description="村口垃圾堆放", address="闵家村村口", reporter_name="王建国",
+        reporter_phone="13900001111",
+    )  # fmt: skip
+    county_j = RoleAssignment.objects.get(user=cast.county_civil).jurisdiction()
+    client, _key = reports.open311_client_create(
+        actor=cast.county_civil, jurisdiction=county_j, name="榆树市随手拍", region=cast.county
+    )
+    return {
+        app.pk, app.materials.first().pk, rating.pk, rating.rectification.pk, window.pk,
+        slot.pk, booking.pk, report.pk, client.pk, item.pk,
+    }  # fmt: skip
 
 
 def _foreign_values(cast) -> dict[str, list[str]]:
@@ -152,6 +229,19 @@ def _fingerprint() -> str:
             "residents.Household",
             "residents.Person",
             "residents.ResidenceEvent",
+            "servicedesk.Application",
+            "servicedesk.ApplicationEvent",
+            "servicedesk.Material",
+            "servicedesk.Rating",
+            "servicedesk.Rectification",
+            "servicedesk.CallBack",
+            "servicedesk.ServiceWindow",
+            "servicedesk.Slot",
+            "servicedesk.Booking",
+            "servicedesk.ProblemReport",
+            "servicedesk.ReportUpdate",
+            "servicedesk.Open311Client",
+            "servicedesk.CountyAdjustment",
         ):
             model = apps.get_model(label)
             for row in model._base_manager.order_by("pk").values():
@@ -179,13 +269,16 @@ def test_outsider_gets_nothing_of_another_village(cast, client_as):
             response = outsider.get(url)
             body = b"".join(response) if response.streaming else response.content
             text = body.decode("utf-8", "replace")
-            found = [m for m in FOREIGN_MARKERS if m in text]
+            markers = (
+                PERSONAL_MARKERS if route.startswith(PUBLIC_DATA_PREFIXES) else FOREIGN_MARKERS
+            )
+            found = [m for m in markers if m in text]
             if found:
                 leaks.append(f"GET {url} -> {response.status_code} shows {found}")
             if "<" in route:
                 post = outsider.post(url, {})
                 post_body = post.content.decode("utf-8", "replace")
-                if 200 <= post.status_code < 300 and any(m in post_body for m in FOREIGN_MARKERS):
+                if 200 <= post.status_code < 300 and any(m in post_body for m in markers):
                     leaks.append(f"POST {url} -> {post.status_code} shows foreign data")
     assert not leaks, "\n".join(leaks)
     assert _fingerprint() == before, "an outsider's request changed another village's data"
