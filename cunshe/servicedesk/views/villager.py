@@ -251,7 +251,7 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
                     return redirect("servicedesk:my_application", pk=application.pk)
         else:
             form = ApplyForm(initial={"applicant": applicant.pk}, **kwargs)
-    elif request.method == "POST":
+    elif request.method == "POST" and effective.offered and not online:
         messages.error(request, _("该事项不能在网上申请，请到村便民服务站代办。"))
     return render(
         request,
@@ -267,7 +267,7 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
             "book_url": _booking_url(item) if Mode.APPOINTMENT in (item.modes or []) else None,
             "max_mb": rule("MAX_UPLOAD_BYTES") // (1024 * 1024),
         },
-        status=400 if form is not None and form.errors else 200,
+        status=400 if request.method == "POST" else 200,  # a POST that got here was refused
     )
 
 
