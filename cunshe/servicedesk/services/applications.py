@@ -239,14 +239,15 @@ def notify_applicant(
         subject_text = _in_language(subject) % values
         body_text = _in_language(body) % values
     if account is not None:
-        notify(
-            recipient=account,
-            subject=subject_text,
-            body=body_text,
-            link=link,
-            channels=(Notification.Channel.IN_APP, Notification.Channel.SMS),
-        )
-    elif person.phone:
+        # In-app to the account; the text to the account's phone, else to the register's.
+        channels = [Notification.Channel.IN_APP]
+        if account.phone:
+            channels.append(Notification.Channel.SMS)
+        notify(recipient=account, subject=subject_text, body=body_text, link=link,
+               channels=channels)  # fmt: skip
+        if account.phone or not person.phone:
+            return
+    if person.phone:
         notify(
             recipient=None,
             subject=subject_text,
@@ -350,11 +351,15 @@ def _store(
     return material
 
 
+NOT_REUSABLE = ("", "authorisation", "other", "application_form", "commitment")
+
+
 def reusable_materials(applicant: Person) -> dict[str, Material]:
     """The applicant's latest material on file of each document type (for reuse)."""
     rows = (
         Material.objects.filter(application__applicant=applicant, superseded=False)
-        .exclude(doc_type__in=("", "authorisation", "other"))
+        # Forms and pledges belong to the matter they were signed for: never reused.
+        .exclude(doc_type__in=NOT_REUSABLE)
         .order_by("doc_type", "-uploaded_at", "-id")
     )
     out: dict[str, Material] = {}

@@ -138,8 +138,10 @@ def test_whole_path_to_delivery_with_deadlines_notifications_and_timeline(
     assert app.due_on == add_working_days(timezone.localdate(), item.promised_days)
     assert app.assignee == cast.township_officer
     sent = Notification.objects.filter(recipient=cast.villager)
-    assert {n.channel for n in sent} == {"in_app", "sms"}
-    assert app.number in sent.first().body
+    assert [n.channel for n in sent] == ["in_app"] and app.number in sent.first().body
+    # The villager's account has no phone: the text goes to the register's number.
+    sms = Notification.objects.get(channel="sms", recipient=None)
+    assert sms.phone == "13800001234" and sms.phone_masked.endswith("1234")
     app = act(cast, app, "start")
     app = act(cast, app, "approve")
     assert app.finished_on_time is True and app.decided_at is not None
@@ -284,3 +286,10 @@ def test_allowed_actions_follow_the_table(cast, person, item):
     ]  # fmt: skip
     assert svc.allowed_actions(jurisdiction_of(cast.clerk_a), app) == ["withdraw"]
     assert svc.allowed_actions(jurisdiction_of(cast.county_civil), app) == []
+
+
+def test_forms_and_pledges_are_never_offered_for_reuse(cast, person):
+    item = make_item("T-007", materials=(("申请表", "application_form", True),))
+    req = item.materials.get()
+    submit(cast, person, item, uploads={req.pk: upload()})
+    assert "application_form" not in svc.reusable_materials(person)
