@@ -75,7 +75,6 @@ def items_for(jurisdiction, audience: str) -> list[dict]:  # type: ignore[no-unt
 # never a link to a page that does not exist. Apps replace the URL names with their real ones.
 VILLAGER_TILES: list[NavItem] = [
     NavItem(_("办事"), "servicedesk:villager_home", None, "villager", "clipboard-check"),
-    NavItem(_("随手拍"), "servicedesk:report_new", None, "villager", "camera"),
     NavItem(_("村务公开"), "selfgov:disclosures", None, "villager", "megaphone"),
     NavItem(_("消息"), "core:inbox", None, "villager", "bell"),
     NavItem(_("我的"), "residents:my_household", None, "villager", "person-circle"),

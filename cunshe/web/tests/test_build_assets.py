@@ -31,7 +31,7 @@ def test_copies_the_listed_files_with_gzip_twins_and_a_sprite(tmp_path, monkeypa
     nm = tmp_path / "node_modules"
     (nm / ".package-lock.json").parent.mkdir(parents=True)
     (nm / ".package-lock.json").write_text("{}")
-    for src, _dest in module.FILES:
+    for src, _dest in module.FILES + module.FONT_FILES:
         (nm / src).parent.mkdir(parents=True, exist_ok=True)
         (nm / src).write_text("/* " + src + " */" * 50 + "\n/*# sourceMappingURL=x.map */")
     icons = nm / "bootstrap-icons" / "icons"
@@ -42,7 +42,10 @@ def test_copies_the_listed_files_with_gzip_twins_and_a_sprite(tmp_path, monkeypa
         )
     monkeypatch.setattr(module, "NODE_MODULES", nm)
     monkeypatch.setattr(module, "OUT", tmp_path / "out")
+    monkeypatch.setattr(module, "FONT_OUT", tmp_path / "fonts")
     module.main()
+    for _src, dest in module.FONT_FILES:
+        assert (tmp_path / "fonts" / dest).exists()
     out = tmp_path / "out"
     assert (out / "htmx" / "htmx.min.js").exists()
     assert (out / "htmx" / "htmx.min.js.gz").exists()
