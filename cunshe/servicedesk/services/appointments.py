@@ -450,6 +450,9 @@ def booking_create(
         raise ValidationError({"application": _("该办件不是此人的。")})
     if item is not None:
         catalogue.require_offered(item, person.region_code)
+    if not Slot.objects.filter(pk=slot.pk, booked__lt=F("capacity")).exists():
+        # An early answer once the slot is full; the UPDATE below decides every race.
+        raise SlotFull({"slot": slot_full_message()})
 
     _lock_person(jurisdiction, person)
     # A twin request with the same key that got the lock first has committed by now.
@@ -480,8 +483,7 @@ def booking_create(
         idempotency_key=key,
     )
     try:
-        with transaction.atomic():  # the place and the row stand or fall together
-            _take_place(slot.pk)
+        with transaction.atomic():  # a savepoint: a twin's row must not abort the caller
             booking.save()
     except IntegrityError:
         existing = _replay(jurisdiction, actor, key)
@@ -491,6 +493,11 @@ def booking_create(
         raise ValidationError({"slot": _("此人已预约了这个时段。")}) from None
     booking.replayed = False  # type: ignore[attr-defined]
     notify_person(person, BOOKED_SUBJECT, BOOKED_BODY, booking_values(booking), my_bookings_link())
+    # The place is taken last, so the slot's row stays locked only from here to the commit:
+    # everyone else queued for the same slot waits for this short tail, not for the whole
+    # booking. When no place is left, SlotFull leaves this function's transaction and takes
+    # the row and the message above back with it.
+    _take_place(slot.pk)
     audit(
         "servicedesk.booking.created",
         actor=actor,

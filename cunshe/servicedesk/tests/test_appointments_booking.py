@@ -206,3 +206,21 @@ def test_the_database_refuses_booked_above_capacity(appt):
         Slot.objects.filter(pk=slot.pk).update(booked=F("capacity") + 1)
     slot.refresh_from_db()
     assert slot.booked == 2
+
+
+def test_a_place_taken_between_the_check_and_the_update_leaves_nothing_behind(
+    cast, appt, monkeypatch
+):
+    slot = make_slot(appt.hall_a, capacity=1)
+    real_lock = svc._lock_person
+
+    def someone_else_takes_it(j, person):  # type: ignore[no-untyped-def]
+        real_lock(j, person)
+        Slot.objects.filter(pk=slot.pk).update(booked=1)
+
+    monkeypatch.setattr(svc, "_lock_person", someone_else_takes_it)
+    with pytest.raises(svc.SlotFull):
+        _book(appt, cast.villager, appt.villager_j, slot, appt.me)
+    assert _bookings() == 0
+    assert not Notification.objects.exists()
+    assert not AuditEvent.objects.filter(action="servicedesk.booking.created").exists()

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.db import connection
 
+from cunshe.core.models import Notification
 from cunshe.core.tests.conftest import requires_postgres
 from cunshe.servicedesk.models import Booking, Slot
 from cunshe.servicedesk.services import appointments as svc
@@ -54,7 +55,13 @@ def _at_once(jobs: list[Callable[[], Any]]) -> tuple[list[Any], list[BaseExcepti
 
 def test_twenty_people_for_the_last_three_places_get_exactly_three(cast, appt, register):
     persons = [
-        register(f"村民{i:02d}", date(1960, 1, 1), relationship="70", seq=100 + i)
+        register(
+            f"村民{i:02d}",
+            date(1960, 1, 1),
+            relationship="70",
+            seq=100 + i,
+            phone=f"1370000{i:04d}",
+        )
         for i in range(THREADS)
     ]
     slot = make_slot(appt.hall_a, capacity=5, booked=2)
@@ -80,6 +87,9 @@ def test_twenty_people_for_the_last_three_places_get_exactly_three(cast, appt, r
     slot.refresh_from_db()
     assert slot.booked == slot.capacity == 5
     assert Booking._base_manager.filter(slot=slot, state=Booking.State.BOOKED).count() == 3
+    # Those refused left nothing behind: no booking row, no message.
+    assert Booking._base_manager.count() == 3
+    assert Notification.objects.filter(subject="预约成功").count() == 3
 
 
 def test_a_double_click_racing_itself_books_once(cast, appt):

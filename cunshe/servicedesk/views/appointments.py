@@ -149,9 +149,11 @@ MINUTES = [(15, "15"), (20, "20"), (30, "30"), (60, "60")]
 
 class GenerateForm(forms.Form):
     start = forms.DateField(
-        label=gettext_lazy("从"), widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("从"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
-    end = forms.DateField(label=gettext_lazy("到"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(
+        label=gettext_lazy("到"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     weekdays = forms.TypedMultipleChoiceField(
         label=gettext_lazy("每周开放"),
         choices=WEEKDAYS,
