@@ -69,6 +69,10 @@ def test_villager_books_on_a_phone_and_staff_see_the_day(browser, server, appt, 
     with system_scope("browser test"):
         assert Booking.objects.filter(person=appt.spouse).count() == 1
         assert Slot.objects.filter(window=appt.hall_a, booked=1).count() == 2  # 09:00, 14:00
+    page.click("text=改约")
+    page.wait_for_load_state("networkidle")
+    assert page.locator("input[name=slot]").count() == 1  # 14:00; 09:00 is the booking's own
+    _shot(page, "5b_reschedule")
     assert watch.foreign() == [] and watch.csp_violations() == []
     context.close()
 
