@@ -74,8 +74,10 @@ def demo_seed(*, seed: int = 1, population: bool = True) -> dict[str, int]:
             counts["assignments"] += int(created)
         if population:
             from cunshe.demo.residents import generate_population
+            from cunshe.demo.servicedesk import seed_servicedesk
 
             added = generate_population(seed=seed)
             counts.update(added)
+            counts.update(seed_servicedesk(seed=seed))
         audit("demo.seed.completed", detail={"seed": seed, **counts})
     return counts
