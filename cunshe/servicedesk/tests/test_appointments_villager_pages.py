@@ -167,3 +167,30 @@ def test_villager_without_a_linked_person_is_told_whom_to_ask(cast, client_as, a
     r = client_as("villager").get(BOOK, {"slot": slot.pk})
     assert r.status_code == 200 and "村委会" in r.content.decode()
     assert client_as("villager").get(MINE).status_code == 200
+
+
+def test_an_item_from_the_service_page_leads_to_its_window_and_is_preselected(client_as, appt):
+    from cunshe.servicedesk.models import HandlingLevel, ItemKind, ServiceItem
+
+    item = ServiceItem.objects.create(
+        code="TEST-DIBAO",
+        name="最低生活保障申请",
+        kind=ItemKind.PAYMENT,
+        department="civil_affairs",
+        level=HandlingLevel.TOWNSHIP,
+        legal_basis="《社会救助暂行办法》",
+        conditions="家庭人均收入低于当地低保标准",
+        promised_days=20,
+        statutory_days=30,
+        modes=["online", "appointment"],
+    )
+    slot = make_slot(appt.centre, appt.day, 9, capacity=3)
+    client = client_as("villager")
+    r = client.get(BOOK, {"item": item.code})
+    windows = r.context["windows"]
+    assert windows[0].pk == appt.centre.pk and windows[0].suits
+    assert not any(w.suits for w in windows[1:])
+    html = r.content.decode()
+    assert "最低生活保障申请" in html and f"?window={appt.centre.pk}&amp;item=TEST-DIBAO" in html
+    r = client.get(BOOK, {"slot": slot.pk, "item": item.code})
+    assert r.context["form"].initial["item"] == item.pk

@@ -24,7 +24,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -612,18 +612,39 @@ def booking_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
 # --- villager: book ----------------------------------------------------------------------------
 
 
+def _item_from(code: str) -> ServiceItem | None:
+    """The catalogue item named in `?item=` (the 办事 page links here with one), if any."""
+    code = code.strip()
+    if not code or len(code) > 40:
+        return None
+    return ServiceItem.objects.filter(code=code, active=True).first()
+
+
+def _suits(window: ServiceWindow, route: catalogue.Route | None) -> bool:
+    if route is None or window.region_code != route.code:
+        return False
+    return not route.department or window.department in ("", route.department)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def book(request: HttpRequest) -> HttpResponse:
-    """Phone-first booking: a window → a day → a slot → who and confirm."""
+    """Phone-first booking: a window → a day → a slot → who and confirm. `?item=<code>` (from
+    the 办事 page) is carried through the steps, puts the window that handles it first and
+    preselects it."""
     # A window or slot out of reach is 404 before anything else; then only villagers book here.
     j = require_jurisdiction(request.jurisdiction)  # type: ignore[attr-defined]
     base = sel.windows_for(j).filter(active=True)
-    context: dict[str, Any] = {"step": "window"}
+    item = _item_from(request.GET.get("item", ""))
+    context: dict[str, Any] = {
+        "step": "window",
+        "item": item,
+        "item_q": f"&{urlencode({'item': item.code})}" if item else "",
+    }
     slot_pk = request.GET.get("slot", "")
     window_pk = request.GET.get("window", "")
     if slot_pk.isdigit():
-        return _book_confirm(request, j, base, int(slot_pk))
+        return _book_confirm(request, j, base, int(slot_pk), item)
     if window_pk.isdigit():
         win = base.filter(pk=int(window_pk)).first()
         if win is None:
@@ -638,11 +659,22 @@ def book(request: HttpRequest) -> HttpResponse:
             context.update(step="day", days=sel.bookable_days(win, BOOK_AHEAD_DAYS))
     else:
         require_perm(j, APPLY)
-        context["windows"] = list(base.order_by("-region_code", "name"))
+        windows = list(base.order_by("-region_code", "name"))
+        route = None
+        if item is not None:
+            place = j.root_code
+            effective = catalogue.effective_item(item, place)
+            route = catalogue.route(effective, place) if effective.offered else None
+        for w in windows:
+            w.suits = _suits(w, route)  # type: ignore[attr-defined]
+        windows.sort(key=lambda w: not w.suits)  # type: ignore[attr-defined]
+        context["windows"] = windows
     return render(request, "servicedesk/appointments_book.html", context)
 
 
-def _book_confirm(request: HttpRequest, j: Jurisdiction, base: Any, slot_pk: int) -> HttpResponse:
+def _book_confirm(
+    request: HttpRequest, j: Jurisdiction, base: Any, slot_pk: int, item: ServiceItem | None
+) -> HttpResponse:
     slot = Slot.objects.filter(pk=slot_pk, window__in=base).select_related("window").first()
     if slot is None:
         raise Http404
@@ -655,6 +687,7 @@ def _book_confirm(request: HttpRequest, j: Jurisdiction, base: Any, slot_pk: int
         members=members,
         items=items,
         me_id=request.user.pk,
+        initial={"item": item.pk} if item is not None else None,
     )
     status = 200
     if request.method == "POST":
@@ -692,6 +725,8 @@ def _book_confirm(request: HttpRequest, j: Jurisdiction, base: Any, slot_pk: int
             "form": form,
             "members": members,
             "full": slot.remaining <= 0,
+            "item": item,
+            "item_q": f"&{urlencode({'item': item.code})}" if item else "",
         },
         status=status,
     )
