@@ -124,7 +124,9 @@ class CancelIn(Schema):
 
 
 class SlotQuery(Schema):
-    date: Date | None = Field(None, description="哪一天（北京时间），默认今天")
+    date: Date | None = Field(
+        None, ge=Date(2000, 1, 1), le=Date(2099, 12, 31), description="哪一天（北京时间），默认今天"
+    )
 
 
 # --- helpers ---------------------------------------------------------------------------------

@@ -134,3 +134,14 @@ def test_supervisors_see_places_but_no_names(client_as, appt, booked):
         assert r.status_code == 200, who
         assert r.context["bookings"] is None and "王建国" not in r.content.decode()
         assert r.context["slots"][0].booked == 1
+
+
+def test_ids_beyond_the_database_range_are_404_not_errors(client_as, appt):
+    huge = "9" * 25
+    assert client_as("clerk_a").get(f"/desk/windows/{huge}/").status_code == 404
+    assert client_as("villager").get(reverse("servicedesk:book"), {"slot": huge}).status_code == 404
+    assert (
+        client_as("villager").get(reverse("servicedesk:book"), {"window": huge}).status_code == 404
+    )
+    r = client_as("villager").post(f"/desk/bookings/{huge}/cancel/")
+    assert r.status_code == 404

@@ -123,3 +123,11 @@ def test_a_role_without_booking_rights_gets_403(client_as, appt):
     )
     assert r.status_code == 403
     assert Slot.objects.get(pk=slot.pk).booked == 0
+
+
+def test_a_date_out_of_range_is_refused_not_a_server_error(client_as, appt):
+    client = client_as("villager")
+    r = client.get(f"{API}/windows/{appt.centre.pk}/slots", {"date": "9999-12-31"})
+    assert r.status_code == 422 and "date" in r.json()["fields"]
+    page = client_as("clerk_a").get(f"/desk/windows/{appt.centre.pk}/", {"date": "9999-12-31"})
+    assert page.status_code == 200

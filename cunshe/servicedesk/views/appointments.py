@@ -52,11 +52,17 @@ BOOK_AHEAD_DAYS = 14
 # --- helpers -----------------------------------------------------------------------------------
 
 
+# Days outside this range are no one's appointment (and date.max + 1 day would overflow).
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
+
+
 def _day_from(raw: str | None, default: date | None = None) -> date:
+    fallback = default or timezone.localdate()
     try:
-        return date.fromisoformat(raw) if raw else (default or timezone.localdate())
+        day = date.fromisoformat(raw) if raw else fallback
     except ValueError:
-        return default or timezone.localdate()
+        return fallback
+    return day if FIRST_DAY <= day <= LAST_DAY else fallback
 
 
 def _new_key() -> str:
