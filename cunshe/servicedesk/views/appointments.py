@@ -507,7 +507,7 @@ def window_book(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(
                     request,
                     _("已为%(name)s预约 %(when)s。")
-                    % {"name": person.name, "when": svc.when_text(booking.slot)},
+                    % {"name": booking.person.name, "when": svc.when_text(booking.slot)},
                 )
                 return redirect(_window_url(win.pk, day))
     return _window_page(request, j, win, day, status=400, book_form=form)
