@@ -17,13 +17,13 @@ from django_tasks import task
 from cunshe.core.jurisdiction import system_scope
 from cunshe.core.scheduling import periodic
 from cunshe.servicedesk.models import Booking
+from cunshe.servicedesk.notices import notify_person
 from cunshe.servicedesk.rules import rule
 from cunshe.servicedesk.services.appointments import (
     REMINDER_BODY,
     REMINDER_SUBJECT,
     booking_values,
     my_bookings_link,
-    notify_person,
 )
 
 # One run handles at most this many; the next run (15 minutes on) takes the rest.

@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -26,8 +26,6 @@ from cunshe.accounts.models import User
 from cunshe.accounts.roles import Department
 from cunshe.core.audit import audit
 from cunshe.core.jurisdiction import Jurisdiction
-from cunshe.core.models import Notification
-from cunshe.core.notifications import notify
 from cunshe.core.workdays import add_working_days, working_days_between
 from cunshe.regions.models import Region
 from cunshe.residents.models import GONE, Person
@@ -43,6 +41,7 @@ from cunshe.servicedesk.models import (
     ServiceItem,
     Status,
 )
+from cunshe.servicedesk.notices import notify_person
 from cunshe.servicedesk.rules import rule
 
 APPLY = "servicedesk.apply"
@@ -221,40 +220,13 @@ def _event(
 # --- notifications ------------------------------------------------------------------------------
 
 
-def _in_language(text: str | Promise) -> str:
-    return str(text) if isinstance(text, Promise) else _(text)
-
-
 def notify_applicant(
     application: Application, subject: str | Promise, body: str | Promise, link: str = ""
 ) -> None:
-    """Tell the applicant: in-app and SMS to their account when they have one, otherwise an SMS
-    to the phone in the register. `subject` and `body` are lazy translations (or gettext source
-    strings) with %(number)s/%(item)s placeholders, rendered in the applicant's language."""
-    person = application.applicant
-    account: User | None = person.account if person.account_id else None
-    language = (account.language if account else "") or "zh-hans"
-    with translation.override(language):
-        values = {"number": application.number, "item": application.item.name}
-        subject_text = _in_language(subject) % values
-        body_text = _in_language(body) % values
-    if account is not None:
-        # In-app to the account; the text to the account's phone, else to the register's.
-        channels = [Notification.Channel.IN_APP]
-        if account.phone:
-            channels.append(Notification.Channel.SMS)
-        notify(recipient=account, subject=subject_text, body=body_text, link=link,
-               channels=channels)  # fmt: skip
-        if account.phone or not person.phone:
-            return
-    if person.phone:
-        notify(
-            recipient=None,
-            subject=subject_text,
-            body=body_text,
-            channels=(Notification.Channel.SMS,),
-            phone=person.phone,
-        )
+    """Tell the applicant (see `cunshe.servicedesk.notices.notify_person`); `subject` and `body`
+    may use %(number)s and %(item)s."""
+    values = {"number": application.number, "item": application.item.name}
+    notify_person(application.applicant, subject, body, values, link)
 
 
 _MESSAGES = {

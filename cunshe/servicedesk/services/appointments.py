@@ -20,20 +20,18 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
-from django.utils import timezone, translation
-from django.utils.functional import Promise
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cunshe.core.audit import audit
 from cunshe.core.jurisdiction import Jurisdiction
-from cunshe.core.models import Notification
-from cunshe.core.notifications import notify
 from cunshe.core.workdays import is_workday
 from cunshe.regions.models import Level, Region
 from cunshe.residents.models import GONE, Person
 from cunshe.servicedesk import catalogue
 from cunshe.servicedesk.models import Application, Booking, ServiceItem, ServiceWindow, Slot
+from cunshe.servicedesk.notices import notify_person
 from cunshe.servicedesk.rules import rule
 from cunshe.servicedesk.selectors.appointments import (
     APPLY,
@@ -69,39 +67,6 @@ def slot_full_message() -> str:
 
 def when_text(slot: Slot) -> str:
     return timezone.localtime(slot.starts_at).strftime("%Y-%m-%d %H:%M")
-
-
-def notify_person(
-    person: Person,
-    subject: str | Promise,
-    body: str | Promise,
-    values: dict[str, Any] | None = None,
-    link: str = "",
-) -> None:
-    """Tell a person, in their language: in-app (and SMS when the account has a number) to
-    their account when they have one, otherwise an SMS to the phone in the register. The same
-    delivery as the applications module's `notify_applicant`, for a person rather than an
-    application (a booking need not belong to one)."""
-    account = person.account if person.account_id else None
-    language = (getattr(account, "language", "") if account else "") or "zh-hans"
-    with translation.override(language):
-        subject_text = str(subject) % (values or {})
-        body_text = str(body) % (values or {})
-    if account is not None:
-        channels = [Notification.Channel.IN_APP]
-        if account.phone:
-            channels.append(Notification.Channel.SMS)
-        notify(
-            recipient=account, subject=subject_text, body=body_text, link=link, channels=channels
-        )
-    elif person.phone:
-        notify(
-            recipient=None,
-            subject=subject_text,
-            body=body_text,
-            channels=(Notification.Channel.SMS,),
-            phone=person.phone,
-        )
 
 
 def booking_values(booking: Booking) -> dict[str, Any]:
