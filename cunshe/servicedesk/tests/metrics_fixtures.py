@@ -16,6 +16,7 @@ from django.utils import timezone
 from cunshe.accounts.models import RoleAssignment, User
 from cunshe.accounts.roles import Department, Role
 from cunshe.core.jurisdiction import Jurisdiction, system_scope
+from cunshe.core.testing.cast import PASSWORD
 from cunshe.regions.models import Kind, Level, Region
 from cunshe.residents import idcard
 from cunshe.residents import services as rsvc
@@ -39,7 +40,7 @@ EXTRA = {
 
 
 def add_user(cast: Any, name: str, role: str, code: str, department: str = "") -> User:
-    user = User.objects.create_user(username=name, password="x-" + name, display_name=name)
+    user = User.objects.create_user(username=name, password=PASSWORD, display_name=name)
     RoleAssignment.objects.create(
         user=user, role=role, region=Region.objects.get(code=code), department=department
     )

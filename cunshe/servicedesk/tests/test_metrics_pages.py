@@ -37,6 +37,7 @@ def test_the_township_page_shows_units_totals_and_chart_data(cast, dataset, clie
     assert "75.0%" in html  # 按时办结率 3/4
     assert "66.7%" in html  # 不跑腿率 4/6 and 满意率 2/3
     assert "5.3" in html  # 16/3 days
+    assert "M-TWN" in html and "残疾人两项补贴" in html  # the by-item table
     assert f'href="?region={cast.village_a.code}&amp;from=2026-01-01&amp;to=2026-03-31"' in html
     data = chart_data(html)
     assert data["units"]["names"] == ["闵家村委会", "古城村委会"]

@@ -187,7 +187,7 @@ def metrics_page(request: HttpRequest) -> HttpResponse:
             "total_on_time": _percent(report.total.on_time_rate),
             "total_zero_trip": _percent(report.total.zero_trip_rate),
             "total_satisfaction": _percent(report.total.satisfaction_rate),
-            "items": [
+            "item_rows": [
                 {
                     "i": i,
                     "on_time": _percent(i.on_time_rate),

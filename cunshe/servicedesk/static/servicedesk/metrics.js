@@ -35,8 +35,8 @@
     return {
       color: PALETTE,
       tooltip: { trigger: "axis" },
-      legend: { top: 0 },
-      grid: { left: 48, right: 56, top: 40, bottom: many ? 90 : 60 },
+      legend: { top: 0, type: "scroll" },
+      grid: { left: 48, right: 56, top: 64, bottom: many ? 90 : 60 },
       dataZoom: many ? [{ type: "slider", bottom: 8, startValue: 0, endValue: 11 }] : [],
       xAxis: {
         type: "category",
@@ -70,8 +70,8 @@
     return {
       color: PALETTE,
       tooltip: { trigger: "axis" },
-      legend: { top: 0 },
-      grid: { left: 48, right: 56, top: 40, bottom: 40 },
+      legend: { top: 0, type: "scroll" },
+      grid: { left: 48, right: 56, top: 64, bottom: 40 },
       xAxis: { type: "category", data: trend.months, boundaryGap: false },
       yAxis: [{ type: "value", name: data.labels.total, minInterval: 1 }, percentAxis("%")],
       series: [
@@ -123,7 +123,10 @@
         return;
       }
       var chart = window.echarts.init(el, null, { renderer: "canvas" });
-      chart.setOption(build(data));
+      var option = build(data);
+      // No drawing animation: old office PCs stay responsive, and the numbers show at once.
+      option.animation = false;
+      chart.setOption(option);
       charts.push(chart);
     });
     var pending = null;
