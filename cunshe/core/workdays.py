@@ -8,6 +8,7 @@ edit is seen at once by every process, with no cache to invalidate.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 
 from cunshe.core.models import CalendarDay
@@ -56,3 +57,36 @@ def working_days_between(start: date, end: date) -> int:
     exceptions = _exceptions(start + timedelta(days=1), end)
     days = (end - start).days
     return sum(1 for i in range(1, days + 1) if _is_workday(start + timedelta(days=i), exceptions))
+
+
+def working_days_overdue(due_dates: Iterable[date | None], today: date) -> dict[date, int]:
+    """Working days between each past due date and today ((due, today], as
+    `workdays.working_days_between`), reading the calendar once for the whole span."""
+    past = sorted({d for d in due_dates if d is not None and d < today})
+    if not past:
+        return {}
+    # One read of the calendar for the whole span: a list of overdue rows costs one query.
+    exceptions = _exceptions(past[0] + timedelta(days=1), today)
+    out: dict[date, int] = {}
+    count = 0
+    day = today
+    pending = list(reversed(past))
+    while pending:
+        if day <= pending[0]:
+            out[pending.pop(0)] = count
+            continue
+        if _is_workday(day, exceptions):
+            count += 1
+        day -= timedelta(days=1)
+    return out
+
+
+def working_days_before(today: date, n: int) -> date:
+    """The latest day d with at least `n` working days in (d, today]."""
+    exceptions = _exceptions(today - timedelta(days=2 * n + 30), today)
+    day, counted = today, 0
+    while counted < n:
+        if _is_workday(day, exceptions):
+            counted += 1
+        day -= timedelta(days=1)
+    return day

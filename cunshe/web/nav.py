@@ -36,7 +36,7 @@ NAV: list[NavItem] = [
     ),
     NavItem(_("办件"), "servicedesk:desk_list", "servicedesk.view", "desk", "inboxes"),
     NavItem(_("代办受理"), "servicedesk:intake", "servicedesk.intake", "desk", "person-plus"),
-    NavItem(_("到期督办"), "servicedesk:deadlines", "servicedesk.handle", "desk", "alarm"),
+    NavItem(_("到期督办"), "servicedesk:deadlines", "servicedesk.view", "desk", "alarm"),
     NavItem(_("预约"), "servicedesk:windows", "servicedesk.windows", "desk", "calendar-check"),
     NavItem(
         _("差评整改"), "servicedesk:rectifications", "servicedesk.rectify", "desk", "telephone"

@@ -28,6 +28,7 @@ from cunshe.core.jurisdiction import Jurisdiction, system_scope
 from cunshe.core.models import Notification
 from cunshe.core.notifications import notify
 from cunshe.core.scheduling import periodic
+from cunshe.core.workdays import working_days_before, working_days_overdue
 from cunshe.servicedesk.models import CLOCK_RUNNING, Application, ApplicationEvent
 from cunshe.servicedesk.rules import rule
 from cunshe.servicedesk.selectors import deadlines
@@ -146,9 +147,7 @@ def escalate_one(
         level = application.escalation_level + 1
         application.escalation_level = level
         application.escalated_on = today
-        days = deadlines.working_days_overdue([application.due_on], today).get(
-            application.due_on, 0
-        )
+        days = working_days_overdue([application.due_on], today).get(application.due_on, 0)
         unit = deadlines.supervising_unit(application, level)
         recipients = _recipients(application, level)
         names = deadlines.region_names([application.handler_code, unit.code])
@@ -193,7 +192,7 @@ def escalate_overdue(today: date | None = None) -> int:
     today = today or timezone.localdate()
     every = rule("ESCALATE_EVERY_WORKING_DAYS")
     # Escalated on or before this day: at least `every` working days ago.
-    due_again = deadlines.working_days_before(today, every)
+    due_again = working_days_before(today, every)
     done = 0
     with system_scope("servicedesk: escalate overdue applications") as j:
         candidates = (

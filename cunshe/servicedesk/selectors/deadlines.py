@@ -11,15 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from django.db.models import Case, Count, F, Max, Min, QuerySet, Value, When
 from django.utils import timezone
 
 from cunshe.accounts.models import RoleAssignment, User
 from cunshe.accounts.roles import ROLE_PERMISSIONS, Department, Role
-from cunshe.core import workdays
 from cunshe.core.jurisdiction import Jurisdiction
+from cunshe.core.workdays import working_days_overdue
 from cunshe.regions.models import Region
 from cunshe.servicedesk import catalogue
 from cunshe.servicedesk.models import Application, HandlingLevel
@@ -129,44 +129,6 @@ def region_names(codes: Iterable[str]) -> dict[str, str]:
     return dict(Region.objects.filter(code__in=wanted).values_list("code", "name"))
 
 
-# --- working days overdue -------------------------------------------------------------------------
-
-
-def working_days_overdue(due_dates: Iterable[date | None], today: date) -> dict[date, int]:
-    """Working days between each past due date and today ((due, today], as
-    `workdays.working_days_between`), reading the calendar once for the whole span."""
-    past = sorted({d for d in due_dates if d is not None and d < today})
-    if not past:
-        return {}
-    # One read of the calendar's exceptions for the span, then counted here: calling
-    # working_days_between per row would cost a query per row. workdays.py has no public
-    # batch form yet, so its two private helpers are used (the same rule, not a copy of it).
-    exceptions = workdays._exceptions(past[0] + timedelta(days=1), today)
-    out: dict[date, int] = {}
-    count = 0
-    day = today
-    pending = list(reversed(past))
-    while pending:
-        if day <= pending[0]:
-            out[pending.pop(0)] = count
-            continue
-        if workdays._is_workday(day, exceptions):
-            count += 1
-        day -= timedelta(days=1)
-    return out
-
-
-def working_days_before(today: date, n: int) -> date:
-    """The latest day d with at least `n` working days in (d, today]."""
-    exceptions = workdays._exceptions(today - timedelta(days=2 * n + 30), today)
-    day, counted = today, 0
-    while counted < n:
-        if workdays._is_workday(day, exceptions):
-            counted += 1
-        day -= timedelta(days=1)
-    return day
-
-
 # --- the desk page's lists ------------------------------------------------------------------------
 
 
@@ -214,8 +176,9 @@ def _cut(qs: QuerySet[Application]) -> tuple[list[Application], bool]:
 
 
 def is_supervisor(jurisdiction: Jurisdiction) -> bool:
-    """Staff with servicedesk.view over a township or more (they see overdue matters below)."""
-    return jurisdiction.has_perm(VIEW) and all(len(p) <= 9 for p in jurisdiction.prefixes)
+    """Staff with servicedesk.view: they see the overdue matters anywhere in their subtree (a
+    village's 两委 their village's, whichever unit handles them)."""
+    return jurisdiction.has_perm(VIEW)
 
 
 def deadline_board(

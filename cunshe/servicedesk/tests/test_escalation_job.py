@@ -165,7 +165,7 @@ def test_not_escalated_when_not_yet_due_finished_or_waiting_for_material(
 def test_a_stale_copy_cannot_escalate_twice(cast, overdue_app):
     """Two runs that loaded the same row: the conditional UPDATE lets one of them through."""
     from cunshe.core.jurisdiction import Jurisdiction
-    from cunshe.servicedesk.selectors.deadlines import working_days_before
+    from cunshe.core.workdays import working_days_before
 
     j = Jurisdiction.system("test")
     due_again = working_days_before(MON, 3)
