@@ -40,6 +40,8 @@ class Department(models.TextChoices):
     WOMEN = "womens_federation", _("妇联")
     DISABLED = "disabled_federation", _("残联")
     YOUTH_LEAGUE = "youth_league", _("团委")
+    VETERANS = "veterans_affairs", _("退役军人事务")
+    NATURAL_RESOURCES = "natural_resources", _("自然资源和林业")
 
 
 # The region level at which each role is granted; a role × region outside it is refused.
