@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cunshe.accounts.models import RoleAssignment, User
+from cunshe.accounts.roles import Role
 from cunshe.core.audit import audit
 from cunshe.core.jurisdiction import Jurisdiction
 from cunshe.core.notifications import notify
@@ -139,6 +140,10 @@ def may_rectify(jurisdiction: Jurisdiction, rectification: Rectification) -> boo
         return False
     if not any(rectification.handler_code.startswith(p) for p in jurisdiction.prefixes):
         return False
+    if jurisdiction.role == Role.COUNTY_OFFICER and jurisdiction.department:
+        # As for the matter itself (selectors.applications): a county department works its
+        # own department's rectifications only, at county level or below it.
+        return rectification.handler_department == jurisdiction.department
     if rectification.handler_department and len(rectification.handler_code) == 6:
         return jurisdiction.department in ("", rectification.handler_department)
     return True

@@ -120,6 +120,40 @@ def test_a_village_clerk_cannot_work_a_township_rectification(cast, finished):
                             rectification=rect, reached=True, summary="x")  # fmt: skip
 
 
+def test_a_county_officer_of_another_department_cannot_open_or_work_a_rectification(
+    cast, finished, client_as
+):
+    # The matter is the township's 民政 matter: a county 司法 officer may not see it (403 on the
+    # application), so neither its rectification, the villager's phone on it, nor its call-backs.
+    from django.urls import reverse
+
+    from cunshe.accounts.models import RoleAssignment, User
+    from cunshe.accounts.roles import Department, Role
+    from cunshe.servicedesk.selectors.ratings import rectification_for
+
+    rect = rate(cast, finished, 1, indicators=["超时办理"]).rectification
+    justice = User.objects.create_user("county_justice", password="x" * 12)
+    RoleAssignment.objects.create(
+        user=justice, role=Role.COUNTY_OFFICER, region=cast.county, department=Department.JUSTICE
+    )
+    j = jurisdiction_of(justice)
+    assert list(rectifications_for(j)) == []
+    with pytest.raises(PermissionDenied):
+        rectification_for(j, rect.pk)
+    with pytest.raises(PermissionDenied):
+        svc.callback_record(actor=justice, jurisdiction=j, rectification=rect, reached=True,
+                            summary="x")  # fmt: skip
+    c = client_as(justice)
+    assert c.get(reverse("servicedesk:rectification", args=[rect.pk])).status_code == 403
+    r = c.post(
+        reverse("servicedesk:rectification_callback", args=[rect.pk]),
+        {"reached": "on", "summary": "x"},
+    )
+    assert r.status_code == 403 and not rect.callbacks.exists()
+    # The county's 民政 officer (the matter's department) still may.
+    assert rectification_for(jurisdiction_of(cast.county_civil), rect.pk) == rect
+
+
 def test_stats_by_item_officer_and_unit(cast, register, finished):
     rate(cast, finished, 4, indicators=["办理快捷"])
     j = jurisdiction_of(cast.township_officer)
