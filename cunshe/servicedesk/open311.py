@@ -22,6 +22,7 @@ clients follow the token; neither is confused by the other element.
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from datetime import datetime, time
@@ -81,12 +82,18 @@ class Open311Error(Exception):
 # --- rendering -----------------------------------------------------------------------------------
 
 
+# Characters XML 1.0 does not allow at all (C0 controls but tab, newline and carriage return;
+# surrogates; U+FFFE and U+FFFF). Descriptions may hold them (a pasted form feed); in an element
+# they would make the whole document unreadable to every client, so XML leaves them out.
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def _text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return _NOT_XML.sub("", str(value))
 
 
 def _element(name: str, value: Any) -> ET.Element:

@@ -176,3 +176,17 @@ def test_updates_extension_date_range(cast, reports):
     much_later = (timezone.now() + timedelta(hours=2)).isoformat(timespec="seconds")
     assert get("servicerequestupdates", start_date=later, end_date=much_later)[1] == []
     assert get("servicerequestupdates", start_date="bad")[0] == 400
+
+
+def test_control_characters_in_a_report_never_break_the_xml_feeds(cast, make_report):
+    # A pasted form feed or vertical tab is legal in a description but not in XML 1.0: one such
+    # report must not make requests.xml (and the updates feed) unreadable for every client.
+    report = make_report("rubbish", description="垃圾\x0b堆在\x1f村\x0c口")
+    step(cast, report, "resolve", "已\x08清运")
+    for resource in ("requests", f"requests/{report.number}", "servicerequestupdates"):
+        status, (_root, rows) = GeoReportClient("xml").get(resource)
+        assert status == 200 and rows
+    _s, (_r, rows) = GeoReportClient("xml").get(f"requests/{report.number}")
+    assert rows[0]["description"] == "垃圾堆在村口"
+    # JSON carries them escaped, as they were written.
+    assert get(f"requests/{report.number}")[1][0]["description"] == "垃圾\x0b堆在\x1f村\x0c口"
