@@ -61,11 +61,27 @@ def _walk(patterns, prefix: str = "") -> Iterator[str]:
             yield prefix + route
 
 
+_REGEX_GROUP = re.compile(r"\(\?P<(?P<name>\w+)>[^()]*\)")
+
+
+def _from_regex(route: str) -> list[str]:
+    """Our regex routes (Open311's `resource.<fmt>`) as routes with <name> parameters, once
+    per format."""
+    route = route.replace("^", "").replace("$", "").replace("\\.", ".")
+    return [
+        "/" + _REGEX_GROUP.sub(r"<\g<name>>", route.replace("(?P<fmt>xml|json)", fmt))
+        for fmt in ("json", "xml")
+    ]
+
+
 def all_routes() -> list[str]:
     routes = []
     for route in _walk(get_resolver().url_patterns):
-        if route.startswith("^") or "(?P" in route:
-            continue  # regex routes (django's static helpers); none of ours
+        if route.startswith("^"):
+            continue  # django's own regex helpers (static files)
+        if "(?P" in route:
+            routes.extend(_from_regex(route))
+            continue
         routes.append("/" + route)
     return sorted(set(routes))
 
@@ -192,9 +208,17 @@ def _foreign_values(cast) -> dict[str, list[str]]:
         ints |= set(
             Notification.objects.filter(recipient=cast.clerk_a).values_list("pk", flat=True)
         )
+        from cunshe.servicedesk.models import ProblemReport
+
+        # Open311 names a report by its number and a posted request by its token.
+        report_keys = [
+            value
+            for row in ProblemReport.objects.values_list("number", "token", "category__code")
+            for value in row
+        ]
     return {
         "int": [str(i) for i in sorted(ints)],
-        "str": ["220182102200", "220182"],
+        "str": ["220182102200", "220182", *report_keys],
     }
 
 
@@ -254,6 +278,7 @@ def test_route_discovery_finds_pages_and_api():
     routes = all_routes()
     assert any(r.startswith("/api/v1/") for r in routes)
     assert "/accounts/users/" in routes
+    assert "/open311/v2/requests/<request_id>.xml" in routes
 
 
 @pytest.mark.django_db
