@@ -32,7 +32,7 @@ def test_villager_rates_badly_and_the_callback_task_appears(cast, client_as, fin
     page = officer.get(reverse("servicedesk:rectifications"))
     assert finished.number in page.content.decode()
     detail = officer.get(reverse("servicedesk:rectification", args=[rating.rectification.pk]))
-    assert detail.status_code == 200 and "13800001234" in detail.content.decode()
+    assert detail.status_code == 200 and "138****1234" in detail.content.decode()
     cb = reverse("servicedesk:rectification_callback", args=[rating.rectification.pk])
     officer.post(cb, {"reached": "on", "summary": "已回访，已致歉", "satisfied_after": "true"})
     close = reverse("servicedesk:rectification_close", args=[rating.rectification.pk])
@@ -88,3 +88,31 @@ def test_rectification_list_query_count_is_constant(
     officer = client_as("township_officer")
     with django_assert_max_num_queries(14):
         assert officer.get(reverse("servicedesk:rectifications")).status_code == 200
+
+
+def test_the_phone_is_masked_until_a_deliberate_audited_reveal(cast, client_as, finished):
+    # The township officer may not unmask the register: the villager's number is shown in full
+    # only when asked for the call-back, and that request is in the audit trail.
+    from cunshe.core.models import AuditEvent
+
+    client_as("villager").post(
+        reverse("servicedesk:rate", args=[finished.pk]),
+        {"score": "1", "indicators": ["超时办理"], "real_name": "on"},
+    )
+    rect = Rectification.objects.within(finished_j(cast)).get()
+    officer = client_as("township_officer")
+    page = officer.get(reverse("servicedesk:rectification", args=[rect.pk])).content.decode()
+    assert "13800001234" not in page and "138****1234" in page
+    reveal = reverse("servicedesk:rectification_reveal", args=[rect.pk])
+    assert officer.get(reveal).status_code == 405
+    r = officer.post(reveal)
+    assert r.status_code == 200 and "13800001234" in r.content.decode()
+    assert "no-store" in r["Cache-Control"]
+    assert AuditEvent.objects.filter(
+        action="servicedesk.rectification.phone_revealed",
+        actor_id=cast.township_officer.pk,
+        object_id=str(rect.pk),
+    ).exists()
+    # Outside the subtree 404; a role without the right to work it 403; nothing revealed.
+    assert client_as("outsider").post(reveal).status_code == 404
+    assert client_as("auditor").post(reveal).status_code == 403

@@ -10,12 +10,14 @@ from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cunshe.core.access import require_perm
 from cunshe.core.audit import audit
+from cunshe.core.masking import mask_phone
 from cunshe.servicedesk.forms_ratings import CallBackForm, CloseForm, RatingForm
-from cunshe.servicedesk.models import Rating
+from cunshe.servicedesk.models import Rating, Rectification
 from cunshe.servicedesk.rules import BAD_INDICATORS, GOOD_INDICATORS
 from cunshe.servicedesk.selectors import ratings as selectors
 from cunshe.servicedesk.selectors.applications import application_for
@@ -92,26 +94,54 @@ def rectifications(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-@require_GET
-def rectification(request: HttpRequest, pk: int) -> HttpResponse:
-    j = request.jurisdiction  # type: ignore[attr-defined]
-    rect = selectors.rectification_for(j, pk)
-    # The rectifier must phone the villager: the number is shown, and that read is audited.
-    audit("servicedesk.rectification.viewed", jurisdiction=j, obj=rect)
+def _rectification_page(request: HttpRequest, rect: Rectification, phone: str = "") -> HttpResponse:
+    application = rect.rating.application
     return render(
         request,
         "servicedesk/ratings_rectification.html",
         {
             "rect": rect,
             "rating": rect.rating,
-            "application": rect.rating.application,
+            "application": application,
+            "phone_masked": mask_phone(application.applicant.phone),
+            "phone": phone,
             "callbacks": list(rect.callbacks.select_related("by")),
             "callback_form": CallBackForm(),
             "close_form": CloseForm(),
             "today": timezone.localdate(),
         },
     )
+
+
+@login_required
+@never_cache
+@require_GET
+def rectification(request: HttpRequest, pk: int) -> HttpResponse:
+    j = request.jurisdiction  # type: ignore[attr-defined]
+    rect = selectors.rectification_for(j, pk)
+    audit("servicedesk.rectification.viewed", jurisdiction=j, obj=rect)
+    return _rectification_page(request, rect)
+
+
+@login_required
+@never_cache
+@require_POST
+def rectification_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    """The villager's full phone number for the call-back: shown masked on the page, in full only
+    on this deliberate, audited request (as the reporter's phone on a 随手拍 report)."""
+    j = request.jurisdiction  # type: ignore[attr-defined]
+    rect = selectors.rectification_for(j, pk)
+    audit(
+        "servicedesk.rectification.phone_revealed",
+        actor=request.user,
+        jurisdiction=j,
+        obj=rect,
+        detail={"field": "applicant_phone"},
+    )
+    phone = rect.rating.application.applicant.phone or "-"
+    response = _rectification_page(request, rect, phone=phone)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def _rect_post(request: HttpRequest, pk: int, form_class, service, **extra):  # type: ignore[no-untyped-def]
@@ -149,6 +179,7 @@ urlpatterns: list[URLPattern] = [
     path("my/<int:pk>/rate/", rate, name="rate"),
     path("rectifications/", rectifications, name="rectifications"),
     path("rectifications/<int:pk>/", rectification, name="rectification"),
+    path("rectifications/<int:pk>/reveal/", rectification_reveal, name="rectification_reveal"),
     path(
         "rectifications/<int:pk>/callback/", rectification_callback, name="rectification_callback"
     ),
