@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from cunshe.servicedesk.models import Rating, Rectification
 from cunshe.servicedesk.rules import BAD_INDICATORS, GOOD_INDICATORS
 
-INDICATOR_CHOICES = [(i, i) for i in dict.fromkeys((*GOOD_INDICATORS, *BAD_INDICATORS))]
+INDICATOR_CHOICES = [(i, _(i)) for i in dict.fromkeys((*GOOD_INDICATORS, *BAD_INDICATORS))]
 
 
 class RatingForm(forms.Form):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext_noop
 
 DEFAULTS: dict[str, Any] = {
     # 行政许可法 Art. 32: materials incomplete → tell the applicant everything to add, at once,
@@ -36,13 +37,24 @@ DEFAULTS: dict[str, Any] = {
 }
 
 # The standard 好差评 indicators offered with each score (GB/T 39735-2020 style lists).
+# Stored as these Chinese source strings; shown translated (gettext_noop marks them).
 GOOD_INDICATORS = (
-    "一次办好", "办理快捷", "指引清晰", "服务热情", "不用跑腿",
-)  # fmt: skip
+    gettext_noop("一次办好"),
+    gettext_noop("办理快捷"),
+    gettext_noop("指引清晰"),
+    gettext_noop("服务热情"),
+    gettext_noop("不用跑腿"),
+)
 BAD_INDICATORS = (
-    "办事指南不准确", "材料要求不合理", "多次跑动", "超时办理", "服务态度差", "系统不好用",
-    "未按承诺办理", "其他",
-)  # fmt: skip
+    gettext_noop("办事指南不准确"),
+    gettext_noop("材料要求不合理"),
+    gettext_noop("多次跑动"),
+    gettext_noop("超时办理"),
+    gettext_noop("服务态度差"),
+    gettext_noop("系统不好用"),
+    gettext_noop("未按承诺办理"),
+    gettext_noop("其他"),
+)
 
 
 def rule(name: str) -> Any:
