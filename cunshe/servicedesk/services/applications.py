@@ -722,11 +722,16 @@ def application_reroute(
     expected_version: int | None = None,
 ) -> Application:
     """Send a mis-filed application to the right item and/or county department without the
-    villager starting again: same number, same materials; the new unit accepts it afresh."""
+    villager starting again: same number, same materials; the new unit accepts it afresh. The
+    handling unit may while the matter is open; the village clerk only before it is accepted."""
     app = _lock(jurisdiction, application, expected_version)
     roles = _roles_of(jurisdiction, app)
     if not roles.intersection({HANDLER, INTAKE_CLERK}):
         raise PermissionDenied(_("只有受理单位或村代办员可以改派。"))
+    if HANDLER not in roles and app.status != Status.SUBMITTED:
+        # The clerk corrects a mis-filing before the unit accepts it; once accepted, the
+        # matter is the handling unit's to send elsewhere.
+        raise PermissionDenied(_("办件已受理，只有办理单位可以改派。"))
     if app.status not in (Status.SUBMITTED, Status.ACCEPTED, Status.IN_PROGRESS):
         raise ValidationError(
             _("办件当前状态为“%(s)s”，不能改派。") % {"s": Status(app.status).label}

@@ -217,3 +217,37 @@ def test_detail_query_count_does_not_grow_with_events_and_materials(
     with django_assert_num_queries(17):
         r = c.get(detail_url(big))
     assert len(r.context["timeline"]) == 3 and len(r.context["materials"]) == 2
+
+
+def test_the_clerk_re_routes_only_before_the_handling_unit_accepts(client_as, app, cast):
+    # The clerk may correct a mis-filing they made; once the township has accepted the matter it
+    # is the township's, and only the township may send it elsewhere (a re-route restarts the
+    # acceptance, the deadline and the escalation).
+    other = make_item("T-022", name="特困人员救助供养申请")
+    clerk = client_as("clerk_a")
+    url = reverse("servicedesk:application_reroute", args=[app.pk])
+    act(cast, app, "accept")
+    assert clerk.get(detail_url(app)).context["reroute"] is None
+    r = clerk.post(url, {"expected_version": _fresh(app).version, "item": other.pk,
+                         "department": "", "reason": "应为特困"})  # fmt: skip
+    assert r.status_code in (400, 403)
+    fresh = _fresh(app)
+    assert (fresh.status, fresh.item_id) == (Status.ACCEPTED, app.item_id)
+    assert not fresh.events.filter(kind=ApplicationEvent.Kind.REROUTE).exists()
+    # The handling unit still may.
+    township = client_as("township_officer")
+    assert township.get(detail_url(app)).context["reroute"] is not None
+    r = township.post(url, {"expected_version": _fresh(app).version, "item": other.pk,
+                            "department": "", "reason": "应为特困"})  # fmt: skip
+    assert r.status_code == 302 and _fresh(app).item == other
+
+
+def test_the_clerk_re_routes_a_matter_not_yet_accepted(client_as, app):
+    other = make_item("T-023", name="特困人员救助供养申请")
+    clerk = client_as("clerk_a")
+    assert clerk.get(detail_url(app)).context["reroute"] is not None
+    r = clerk.post(
+        reverse("servicedesk:application_reroute", args=[app.pk]),
+        {"expected_version": 1, "item": other.pk, "department": "", "reason": "选错了事项"},
+    )
+    assert r.status_code == 302 and _fresh(app).item == other

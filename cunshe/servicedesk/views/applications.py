@@ -436,7 +436,7 @@ def _detail_page(
     actions.sort(key=lambda a: a["needs_reason"])
 
     reroute = None
-    if (is_handler or can_intake) and app.status in REROUTABLE:
+    if app.status in REROUTABLE and (is_handler or (can_intake and app.status == Status.SUBMITTED)):
         reroute = bound.get("reroute") or RerouteForm(
             initial={"expected_version": app.version},
             items=_reroute_items(app),
