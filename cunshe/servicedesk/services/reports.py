@@ -667,9 +667,11 @@ def open311_client_for_key(key: str) -> Open311Client | None:
     if match is None:
         hmac.compare_digest(_DUMMY_HASH, digest)
         return None
+    # By the key's hash (unique): the 8-digit prefix is only a label two clients may share.
+    # A lookup by the SHA-256 of a 256-bit secret tells a guesser nothing by its timing.
     row = (
         Open311Client.objects.select_related("region")
-        .filter(key_prefix=match.group(1), active=True)
+        .filter(key_hash=digest, key_prefix=match.group(1), active=True)
         .first()
     )
     if row is None:

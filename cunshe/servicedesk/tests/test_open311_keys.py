@@ -91,3 +91,20 @@ def test_another_countys_officer_cannot_revoke(client_as, cast):
     assert client_as(other).post(URL, {"action": "revoke", "client": row.pk}).status_code == 404
     row.refresh_from_db()
     assert row.active is True
+
+
+def test_two_keys_sharing_the_visible_prefix_both_work(cast, monkeypatch):
+    # The 8 hex digits shown on the page are a label, not an identifier: two clients may get
+    # the same one (1 in 4 billion per pair), and each key must still find its own client.
+    monkeypatch.setattr(services.secrets, "token_hex", lambda n: "0badc0de")
+    j = jurisdiction_of(cast.county_civil)
+    first, first_key = services.open311_client_create(
+        actor=cast.county_civil, jurisdiction=j, name="甲", region=cast.village_a
+    )
+    second, second_key = services.open311_client_create(
+        actor=cast.county_civil, jurisdiction=j, name="乙", region=cast.village_b
+    )
+    assert first.key_prefix == second.key_prefix
+    assert services.open311_client_for_key(first_key) == first
+    assert services.open311_client_for_key(second_key) == second
+    assert services.open311_client_for_key(first_key[:-1] + "x") is None
