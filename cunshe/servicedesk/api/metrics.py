@@ -12,10 +12,12 @@ No `from __future__ import annotations` here: Ninja must see `Query[...]` as a r
 from datetime import date
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.errors import AuthenticationError
 
+from cunshe.api.errors import ApiError
 from cunshe.core.access import require_jurisdiction, require_perm
 from cunshe.core.jurisdiction import Jurisdiction
 from cunshe.regions import selectors as region_selectors
@@ -117,6 +119,11 @@ def metrics_get(request: HttpRequest, params: Query[MetricsQuery]) -> dict[str, 
     start, end = metrics.default_period()
     start = params.from_ or start
     end = params.to or end
-    metrics.check_period(start, end)  # ValidationError → 400 with the field named
+    try:
+        metrics.check_period(start, end)
+    except ValidationError as exc:
+        # A bad query parameter is invalid input (422), like any other the schema refuses.
+        fields = exc.message_dict if hasattr(exc, "error_dict") else {}
+        raise ApiError(422, "invalid_period", " ".join(exc.messages), fields) from exc
     report = metrics.region_metrics(j, region, start=start, end=end)
     return metrics.report_dict(report)
