@@ -32,20 +32,30 @@ def is_workday(day: date) -> bool:
 
 def add_working_days(start: date, n: int) -> date:
     """The date `n` working days after `start` (start itself not counted; n=0 gives the first
-    working day on or after start). The longest run of holidays in China is 8 days, so a
-    window of 2n + 30 calendar days always holds n working days."""
+    working day on or after start). The calendar is read for 2n + 30 days at a time (China's
+    longest break is 8 days), and again for the next stretch if an administrator entered a
+    longer one."""
     if n < 0:
         raise ValueError("n must not be negative")
-    exceptions = _exceptions(start, start + timedelta(days=2 * n + 30))
+    window_end = start + timedelta(days=2 * n + 30)
+    exceptions = _exceptions(start, window_end)
+
+    def workday(day: date) -> bool:
+        nonlocal window_end, exceptions
+        if day > window_end:
+            exceptions = _exceptions(day, day + timedelta(days=2 * n + 30))
+            window_end = day + timedelta(days=2 * n + 30)
+        return _is_workday(day, exceptions)
+
     day = start
     if n == 0:
-        while not _is_workday(day, exceptions):
+        while not workday(day):
             day += timedelta(days=1)
         return day
     counted = 0
     while counted < n:
         day += timedelta(days=1)
-        if _is_workday(day, exceptions):
+        if workday(day):
             counted += 1
     return day
 

@@ -122,3 +122,18 @@ def test_working_days_in_a_year(seeded):
     # 261 weekdays − 18 weekday holidays (元旦 1, 春节 6, 清明 1, 劳动 3, 端午 1, 国庆中秋 6)
     # + 5 worked weekends (01-26, 02-08, 04-27, 09-28, 10-11)
     assert count(2025) == 248
+
+
+@pytest.mark.django_db
+def test_a_break_longer_than_the_reading_window_is_still_counted():
+    from datetime import date, timedelta
+
+    from cunshe.core.models import CalendarDay
+    from cunshe.core.workdays import add_working_days
+
+    start = date(2030, 3, 1)  # a Friday; 40 days of closure entered by an administrator
+    for i in range(1, 41):
+        CalendarDay.objects.create(
+            date=start + timedelta(days=i), is_workday=False, name="停办", source="admin"
+        )
+    assert add_working_days(start, 1) == date(2030, 4, 11)  # the first Thursday after it

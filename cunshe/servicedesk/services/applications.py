@@ -753,16 +753,20 @@ def application_reroute(
     if (new_item.code, where.code, where.department) == before:
         raise ValidationError(_("改派后的事项和办理单位与现在相同。"))
     source = app.status
+    same_unit = (where.code, where.department) == (app.handler_code, app.handler_department)
     app.item = new_item
-    app.handler_level, app.handler_code, app.handler_department = (
-        where.level, where.code, where.department,
-    )  # fmt: skip
-    app.status = Status.SUBMITTED
-    app.assignee = None
-    app.accepted_at = None
-    app.due_on = add_working_days(timezone.localdate(), rule("ACCEPT_WITHIN_WORKING_DAYS"))
-    app.escalation_level = 0
-    app.escalated_on = None
+    if not same_unit:
+        # A new unit accepts afresh; within the same unit only the item changes, and the clock,
+        # the escalation and the on-time record stay as they are (re-filing resets nothing).
+        app.handler_level, app.handler_code, app.handler_department = (
+            where.level, where.code, where.department,
+        )  # fmt: skip
+        app.status = Status.SUBMITTED
+        app.assignee = None
+        app.accepted_at = None
+        app.due_on = add_working_days(timezone.localdate(), rule("ACCEPT_WITHIN_WORKING_DAYS"))
+        app.escalation_level = 0
+        app.escalated_on = None
     app.version = F("version") + 1
     app.save()
     app.refresh_from_db()
@@ -772,7 +776,7 @@ def application_reroute(
         jurisdiction=jurisdiction,
         kind=ApplicationEvent.Kind.REROUTE,
         from_status=source,
-        to_status=Status.SUBMITTED,
+        to_status=app.status,
         reason=reason.strip()[:2000],
         public_text=_("已转交%(unit)s办理，无需重新申请。")
         % {"unit": unit_name(where.level, where.code, where.department)},

@@ -293,3 +293,22 @@ def test_forms_and_pledges_are_never_offered_for_reuse(cast, person):
     req = item.materials.get()
     submit(cast, person, item, uploads={req.pk: upload()})
     assert "application_form" not in svc.reusable_materials(person)
+
+
+def test_reroute_within_the_same_unit_keeps_the_clock(cast, person, item):
+    app = act(cast, submit(cast, person, item), "accept")
+    Application.objects.within(jurisdiction_of(cast.clerk_a)).filter(pk=app.pk).update(
+        due_on=date(2026, 1, 5), escalation_level=2
+    )
+    app.refresh_from_db()
+    same_unit_item = make_item("T-008", name="临时救助")  # also township 民政
+    app = svc.application_reroute(
+        actor=cast.township_officer,
+        jurisdiction=jurisdiction_of(cast.township_officer),
+        application=app,
+        item=same_unit_item,
+        reason="事项选错",
+    )
+    assert app.item == same_unit_item and app.status == Status.ACCEPTED
+    assert app.due_on == date(2026, 1, 5) and app.escalation_level == 2
+    assert app.assignee == cast.township_officer

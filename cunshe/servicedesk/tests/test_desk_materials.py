@@ -88,3 +88,17 @@ def test_a_missing_file_is_404_not_500(client_as, app, media):
     m = app.materials.get(doc_type="id_card")
     (media / m.file.name).unlink()
     assert client_as("township_officer").get(material_url(app, m.pk)).status_code == 404
+
+
+def test_only_those_who_work_the_matter_open_the_scans(client_as, app):
+    """Supervisors list the matter but do not read ID-card scans: refused with an audited 403."""
+    m = app.materials.get(doc_type="id_card")
+    for who in ("leader_a", "province_official", "auditor", "county_civil"):
+        r = client_as(who).get(material_url(app, m.pk))
+        assert r.status_code == 403, who
+    denied = AuditEvent.objects.filter(action="core.permission.denied", object_id=str(m.pk))
+    assert denied.count() == 4
+    assert not AuditEvent.objects.filter(action="servicedesk.material.downloaded").exists()
+    # The handling unit, the village's clerk and the applicant's household do.
+    for who in ("township_officer", "clerk_a", "villager"):
+        assert client_as(who).get(material_url(app, m.pk)).status_code == 200, who

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.forms import Form
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -24,6 +25,7 @@ from cunshe.core.access import require_perm
 from cunshe.core.audit import audit
 from cunshe.core.jurisdiction import Jurisdiction
 from cunshe.core.masking import mask_name, mask_phone
+from cunshe.core.models import AuditEvent
 from cunshe.core.workdays import working_days_between
 from cunshe.regions.models import Region
 from cunshe.residents import selectors as register
@@ -611,13 +613,29 @@ _EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"
 @login_required
 @require_GET
 def material(request: HttpRequest, pk: int, mid: int) -> HttpResponse:
-    """Stream one material of one application after the application's access check (staff
-    with servicedesk.view in scope, or the applicant's household); every read is audited."""
+    """Stream one material of one application. Scans of ID cards and certificates show what the
+    register masks, so only those who work the matter read them: the handling unit, the
+    village's clerk, the applicant's household, or a role that may unmask; every read is
+    audited, and a refusal inside the jurisdiction is an audited 403."""
     j = request.jurisdiction  # type: ignore[attr-defined]
     app = application_for(j, pk)
     m: Material | None = app.materials.filter(pk=mid).first()
     if m is None:
         raise Http404
+    if not (
+        svc.is_handler(j, app)
+        or svc.is_intake_clerk(j, app)
+        or svc.is_applicant_side(j, app)
+        or j.has_perm("residents.unmask")
+    ):
+        audit(
+            "core.permission.denied",
+            jurisdiction=j,
+            obj=m,
+            outcome=AuditEvent.Outcome.DENIED,
+            detail={"permission": "servicedesk.material"},
+        )
+        raise PermissionDenied("servicedesk.material")
     try:
         handle = m.file.open("rb")
     except FileNotFoundError as exc:
