@@ -496,6 +496,7 @@ class Plan:
         None  # (score, indicators, comment, real name)
     )
     rectify: str = ""  # "", "open", "unreached", "called_back", "rectified", "explained"
+    unit: tuple[str, str] = ("", "")  # the handling unit it ends at (see _unit_key)
     application: Application | None = None
 
 
@@ -658,7 +659,7 @@ def _plans(ctx: Ctx, seed: int) -> list[Plan]:
             item = ctx.items.get(code)
             if item is None or (found := _effective(ctx, item, village)) is None:
                 continue
-            promised = found[0]
+            promised, unit = found
             modes = [m for m in app_svc.VILLAGER_MODES if m in item.modes]
             mode = modes[0] if modes else item.modes[0]
             submitter = villager if modes else ctx.clerks[village]
@@ -673,6 +674,7 @@ def _plans(ctx: Ctx, seed: int) -> list[Plan]:
                 steps,
                 rate=rate,
                 omit_material=any(s.action == "return" for s in steps),
+                unit=unit,
             )
 
     reroutes = 0
@@ -687,13 +689,13 @@ def _plans(ctx: Ctx, seed: int) -> list[Plan]:
         for code, item in ctx.items.items():
             found = _effective(ctx, item, village)
             if found is not None:
-                offered[code] = (item, found[0])
+                offered[code] = (item, found[0], found[1])
         codes = sorted(offered)
         weights = [ITEM_WEIGHTS.get(c, 1) for c in codes]
         eligible: dict[str, list[Person]] = {}
         for _ in range(count):
             code = rng.choices(codes, weights)[0]
-            item, promised = offered[code]
+            item, promised, unit = offered[code]
             if code not in eligible:
                 who = WHO.get(code, lambda age, sex, dis: age >= 18)
                 eligible[code] = [
@@ -716,7 +718,7 @@ def _plans(ctx: Ctx, seed: int) -> list[Plan]:
                 and target in (Status.IN_PROGRESS, Status.APPROVED, Status.DELIVERED, Status.CLOSED)
             )
             if reroute:
-                promised = offered["JL-MZ-001"][1]
+                _item, promised, unit = offered["JL-MZ-001"]
             steps = _path(ctx, target, promised, villager=False)
             if reroute:
                 reroutes += 1
@@ -732,6 +734,7 @@ def _plans(ctx: Ctx, seed: int) -> list[Plan]:
                 clerk,
                 steps,
                 omit_material=any(s.action == "return" for s in steps),
+                unit=unit,
             )
     _plan_ratings(ctx, plans)
     return plans
@@ -752,21 +755,28 @@ def _plan_ratings(ctx: Ctx, plans: list[Plan]) -> None:
     n = len(rateable)
     cutoff = ctx.now - timedelta(days=10)
     recent = [p for p in rateable if p.steps[-1].at >= cutoff]  # type: ignore[operator]
+    # Called back but not yet closed: rated within the rectification period (15 working days).
+    weeks = [p for p in rateable if p.steps[-1].at >= ctx.now - timedelta(days=18)]  # type: ignore[operator]
     older = [
         p
         for p in rateable[: max(0, n - len(recent))]
         if p.steps[-1].at < cutoff - timedelta(days=30)
     ]  # type: ignore[operator]
     bad: list[tuple[Plan, str]] = []
-    for stage, source in (
-        ("open", recent),
-        ("unreached", recent),
-        ("called_back", recent),
-        ("rectified", older),
-        ("explained", older),
-        ("rectified", older),
+    # Where the demo logins will look: the township (xiangzhen) has a call-back to make and one
+    # that did not get through; the county's 民政 (minzheng) one called back, to close.
+    township = next((u for u in ctx.handlers if len(u[0]) == 9), ("", ""))
+    county = next((u for u in ctx.handlers if len(u[0]) == 6), ("", ""))
+    for stage, source, unit in (
+        ("open", recent, township),
+        ("unreached", recent, township),
+        ("called_back", weeks, county),
+        ("rectified", older, None),
+        ("explained", older, None),
+        ("rectified", older, None),
     ):
         choices = [p for p in source if not p.rectify]
+        choices = [p for p in choices if p.unit == unit] or choices
         if choices:
             plan = rng.choice(choices)
             plan.rectify = stage

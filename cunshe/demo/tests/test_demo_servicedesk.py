@@ -41,7 +41,7 @@ from cunshe.servicedesk.models import (
     Status,
 )
 from cunshe.servicedesk.services.applications import public_timeline
-from cunshe.servicedesk.services.ratings import RATEABLE
+from cunshe.servicedesk.services.ratings import RATEABLE, may_rectify
 
 OUTSIDER_COUNTY = "220322"
 
@@ -174,6 +174,16 @@ def test_ratings_only_on_finished_matters_with_every_rectification_stage(seeded,
             assert any(c.reached for c in calls)
             assert rect.closed_at > max(c.at for c in calls)
         assert rect.due_on > timezone.localdate(rect.rating.rated_at)
+
+
+def test_the_township_and_the_county_have_call_backs_to_make(seeded, db):
+    for username in ("xiangzhen", "minzheng"):
+        j = RoleAssignment.objects.get(user__username=username).jurisdiction()
+        waiting = [
+            r for r in Rectification.objects.within(j).filter(closed_at=None)
+            if may_rectify(j, r)
+        ]  # fmt: skip
+        assert waiting, username
 
 
 def test_the_villager_has_matters_in_several_states_one_finished_and_unrated(seeded, db):
