@@ -46,7 +46,9 @@ def _ensure_groups(regions: dict[str, Region]) -> int:
 
 
 @transaction.atomic
-def demo_seed(*, seed: int = 1, population: bool = True) -> dict[str, int]:
+def demo_seed(
+    *, seed: int = 1, population: bool = True, servicedesk: bool = True
+) -> dict[str, int]:
     """Create the demo cast (and, as later issues add them, their data) from `seed`.
     Counts of register rows appear only when some were added, so a second run says {…: 0}."""
     rng = random.Random(seed)  # noqa: S311 - demo data, not security
@@ -78,6 +80,7 @@ def demo_seed(*, seed: int = 1, population: bool = True) -> dict[str, int]:
 
             added = generate_population(seed=seed)
             counts.update(added)
-            counts.update(seed_servicedesk(seed=seed))
+            if servicedesk:
+                counts.update(seed_servicedesk(seed=seed))
         audit("demo.seed.completed", detail={"seed": seed, **counts})
     return counts

@@ -4,15 +4,35 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_users_roles_tokens'),
+        ("accounts", "0001_users_roles_tokens"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='roleassignment',
-            name='department',
-            field=models.CharField(blank=True, choices=[('civil_affairs', '民政'), ('hr_social_security', '人社'), ('medical_insurance', '医保'), ('health', '卫健'), ('justice', '司法'), ('public_security', '公安'), ('agriculture', '农业农村'), ('housing', '住建'), ('environment', '生态环境'), ('culture_tourism', '文旅'), ('womens_federation', '妇联'), ('disabled_federation', '残联'), ('youth_league', '团委'), ('veterans_affairs', '退役军人事务'), ('natural_resources', '自然资源和林业')], max_length=30, verbose_name='部门'),
+            model_name="roleassignment",
+            name="department",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("civil_affairs", "民政"),
+                    ("hr_social_security", "人社"),
+                    ("medical_insurance", "医保"),
+                    ("health", "卫健"),
+                    ("justice", "司法"),
+                    ("public_security", "公安"),
+                    ("agriculture", "农业农村"),
+                    ("housing", "住建"),
+                    ("environment", "生态环境"),
+                    ("culture_tourism", "文旅"),
+                    ("womens_federation", "妇联"),
+                    ("disabled_federation", "残联"),
+                    ("youth_league", "团委"),
+                    ("veterans_affairs", "退役军人事务"),
+                    ("natural_resources", "自然资源和林业"),
+                ],
+                max_length=30,
+                verbose_name="部门",
+            ),
         ),
     ]
