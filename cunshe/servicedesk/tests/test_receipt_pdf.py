@@ -103,16 +103,26 @@ def test_no_receipt_before_acceptance(submitted):
         acceptance_receipt_pdf(submitted, status_url=STATUS_URL)
 
 
-def test_no_receipt_after_a_reroute_until_accepted_again(cast, accepted):
-    other = make_item("T-009", name="临时救助", level="township")
+def test_no_receipt_after_a_reroute_to_another_unit_until_accepted_again(cast, accepted):
+    other = make_item("T-009", name="临时救助", level="county")
+    officer = cast.township_officer
+    app = svc.application_reroute(
+        actor=officer, jurisdiction=jurisdiction_of(officer), application=accepted,
+        reason="应由县民政办理", item=other,
+    )  # fmt: skip
+    with pytest.raises(NotAccepted):
+        acceptance_receipt_pdf(app, status_url=STATUS_URL)
+    app = act(cast, app, "accept", by="county_civil")
+    assert acceptance_receipt_pdf(app, status_url=STATUS_URL).startswith(b"%PDF-")
+
+
+def test_a_reroute_within_the_unit_keeps_the_acceptance_and_its_receipt(cast, accepted):
+    other = make_item("T-010", name="临时救助", level="township")
     officer = cast.township_officer
     app = svc.application_reroute(
         actor=officer, jurisdiction=jurisdiction_of(officer), application=accepted,
         reason="事项选错", item=other,
     )  # fmt: skip
-    with pytest.raises(NotAccepted):
-        acceptance_receipt_pdf(app, status_url=STATUS_URL)
-    app = act(cast, app, "accept", by="township_officer")
     assert acceptance_receipt_pdf(app, status_url=STATUS_URL).startswith(b"%PDF-")
 
 
