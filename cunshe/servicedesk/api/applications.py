@@ -52,7 +52,7 @@ def _no_nul(value: str) -> str:
     return value
 
 
-def _sees_names(request: HttpRequest) -> bool:
+def sees_names(request: HttpRequest) -> bool:
     """Clear names for roles that may unmask register data, and for a villager (whose list is
     their own household); masked for every other staff role."""
     j: Jurisdiction | None = getattr(request, "jurisdiction", None)
@@ -101,7 +101,7 @@ class ApplicationOut(Schema):
     @staticmethod
     def resolve_applicant_name(a: Application, context: dict[str, Any]) -> str:
         request = (context or {}).get("request")
-        if request is not None and _sees_names(request):
+        if request is not None and sees_names(request):
             return a.applicant_name
         return mask_name(a.applicant_name)
 

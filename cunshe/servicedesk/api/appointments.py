@@ -25,7 +25,9 @@ from cunshe.api.errors import ApiError
 from cunshe.api.pagination import PagePagination
 from cunshe.core.access import require_jurisdiction
 from cunshe.core.jurisdiction import Jurisdiction
+from cunshe.core.masking import mask_name
 from cunshe.residents import selectors as register
+from cunshe.servicedesk.api.applications import sees_names
 from cunshe.servicedesk.models import Booking, ServiceItem, ServiceWindow, Slot
 from cunshe.servicedesk.selectors import appointments as sel
 from cunshe.servicedesk.services import appointments as svc
@@ -105,8 +107,12 @@ class BookingOut(Schema):
         return b.slot.ends_at
 
     @staticmethod
-    def resolve_person_name(b: Booking) -> str:
-        return b.person.name
+    def resolve_person_name(b: Booking, context: dict[str, Any]) -> str:
+        # Masked like the applications API for staff who may not unmask register data.
+        request = (context or {}).get("request")
+        if request is not None and sees_names(request):
+            return b.person.name
+        return mask_name(b.person.name)
 
 
 class BookingIn(Schema):

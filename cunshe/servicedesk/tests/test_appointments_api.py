@@ -131,3 +131,15 @@ def test_a_date_out_of_range_is_refused_not_a_server_error(client_as, appt):
     assert r.status_code == 422 and "date" in r.json()["fields"]
     page = client_as("clerk_a").get(f"/desk/windows/{appt.centre.pk}/", {"date": "9999-12-31"})
     assert page.status_code == 200
+
+
+def test_names_are_masked_for_staff_who_may_not_unmask(client_as, appt):
+    slot = make_slot(appt.centre, appt.day, 9, capacity=3)
+    villager = client_as("villager")
+    booked = _post(villager, "/bookings", {"slot_id": slot.pk, "person_id": appt.me.pk}, "m1")
+    name = appt.me.name
+    assert booked.json()["person_name"] == name  # the villager sees their own name
+    officer = client_as("township_officer").get(f"{API}/bookings").json()["items"]
+    clerk = client_as("clerk_a").get(f"{API}/bookings").json()["items"]
+    assert [b["person_name"] for b in officer] == [name[0] + "*" * (len(name) - 1)]
+    assert [b["person_name"] for b in clerk] == [name]  # the clerk may unmask
