@@ -36,7 +36,8 @@ def minor_cutoff(today: date | None = None) -> date:
         return today.replace(year=today.year - rules.SENSITIVE_MINOR_AGE, day=28)
 
 
-def _own_household_id(jurisdiction: Jurisdiction) -> int | None:
+def own_household_id(jurisdiction: Jurisdiction) -> int | None:
+    """The household of the person linked to the caller's account (a villager's own)."""
     if jurisdiction.user_id is None:
         return None
     return (
@@ -56,7 +57,7 @@ def persons_visible(jurisdiction: Jurisdiction | None) -> QuerySet[Person]:
             qs = qs.filter(birth_date__lte=minor_cutoff())
         return qs
     if j.has_perm(VIEW_OWN):
-        return qs.filter(household_id=_own_household_id(j))
+        return qs.filter(household_id=own_household_id(j))
     return qs.none()
 
 
@@ -66,7 +67,7 @@ def households_visible(jurisdiction: Jurisdiction | None) -> QuerySet[Household]
     if j.has_perm(VIEW):
         return qs
     if j.has_perm(VIEW_OWN):
-        return qs.filter(pk=_own_household_id(j))
+        return qs.filter(pk=own_household_id(j))
     return qs.none()
 
 

@@ -70,14 +70,19 @@ def effective_item(item: ServiceItem, place_code: str) -> EffectiveItem:
     return _apply(item, adj)
 
 
-def route(effective: EffectiveItem, place_code: str) -> Route:
-    """The unit that handles `effective` for someone living at `place_code`: the village itself,
-    its township, or a department of its county."""
+def route_to(level: str, department: str, place_code: str) -> Route:
+    """The unit at `level` for someone or something at `place_code`: the village itself, its
+    township, or `department` of its county (matters and problem reports route alike)."""
     if len(place_code) < 12:
-        raise ValidationError(_("办理地点必须是一个村或村民小组。"))
-    length = LEVEL_CODE_LENGTH[HandlingLevel(effective.level)]
-    department = "" if effective.level == HandlingLevel.VILLAGE else effective.department
-    return Route(level=effective.level, code=place_code[:length], department=department)
+        raise ValidationError({"region": _("办理地点必须是一个村或村民小组。")})
+    level = HandlingLevel(level)
+    department = "" if level == HandlingLevel.VILLAGE else department
+    return Route(level=level, code=place_code[: LEVEL_CODE_LENGTH[level]], department=department)
+
+
+def route(effective: EffectiveItem, place_code: str) -> Route:
+    """The unit that handles `effective` for someone living at `place_code`."""
+    return route_to(effective.level, effective.department, place_code)
 
 
 def require_offered(item: ServiceItem, place_code: str) -> EffectiveItem:

@@ -29,6 +29,19 @@ def notify_person(
     """`subject` and `body` are lazy translations (or gettext source strings) with %(name)s
     placeholders filled from `values`, rendered in the person's language."""
     account = person.account if person.account_id else None
+    notify_account_or_phone(account, person.phone, subject, body, values, link)
+
+
+def notify_account_or_phone(
+    account: Any,
+    phone: str,
+    subject: str | Promise,
+    body: str | Promise,
+    values: dict[str, Any] | None = None,
+    link: str = "",
+) -> None:
+    """The same delivery for anyone: in-app to `account` if there is one, the text to the
+    account's phone or else to `phone`; in the account's language (Chinese without one)."""
     language = (getattr(account, "language", "") if account else "") or "zh-hans"
     with translation.override(language):
         subject_text = _in_language(subject) % (values or {})
@@ -41,6 +54,6 @@ def notify_person(
                channels=channels)  # fmt: skip
         if account.phone:
             return
-    if person.phone:
+    if phone:
         notify(recipient=None, subject=subject_text, body=body_text,
-               channels=(Notification.Channel.SMS,), phone=person.phone)  # fmt: skip
+               channels=(Notification.Channel.SMS,), phone=phone)  # fmt: skip

@@ -12,7 +12,8 @@ from django_tasks import task
 from cunshe.core.jurisdiction import system_scope
 from cunshe.core.scheduling import periodic
 from cunshe.servicedesk.models import Rectification
-from cunshe.servicedesk.services.ratings import _tell, unit_users
+from cunshe.servicedesk.selectors.deadlines import unit_users
+from cunshe.servicedesk.services.ratings import _tell
 
 _SUBJECT = gettext_lazy("差评整改提醒：%(count)s件")
 _BODY = gettext_lazy("本单位有%(count)s件差评整改今天到期或已超期，请尽快回访并办结。")
@@ -31,8 +32,7 @@ def remind_rectifications(today=None) -> int:  # type: ignore[no-untyped-def]
         for code, department in rows:
             units[(code, department)] = units.get((code, department), 0) + 1
         for (code, department), count in units.items():
-            level = {12: "village", 9: "township", 6: "county"}[len(code)]
-            _tell(unit_users(code, level, department), _SUBJECT, _BODY, {"count": count},
+            _tell(unit_users(code, department), _SUBJECT, _BODY, {"count": count},
                   "/desk/rectifications/?show=overdue")  # fmt: skip
     return len(units)
 

@@ -26,6 +26,7 @@ from cunshe.core.audit import audit
 from cunshe.core.jurisdiction import Jurisdiction
 from cunshe.core.models import AuditEvent
 from cunshe.residents.models import GONE, Person
+from cunshe.residents.selectors import own_household_id
 from cunshe.servicedesk.models import Booking, ServiceWindow, Slot
 from cunshe.servicedesk.rules import rule
 
@@ -192,19 +193,6 @@ def bookable_days(window: ServiceWindow, days: int = 14) -> list[BookableDay]:
 
 
 # --- bookings --------------------------------------------------------------------------------
-
-
-def own_household_id(jurisdiction: Jurisdiction) -> int | None:
-    """The household of the person linked to the caller's account (as the register finds a
-    villager's own household)."""
-    if jurisdiction.user_id is None:
-        return None
-    return (
-        Person.objects.within(jurisdiction)
-        .filter(account_id=jurisdiction.user_id)
-        .values_list("household_id", flat=True)
-        .first()
-    )
 
 
 def _is_villager_only(j: Jurisdiction) -> bool:

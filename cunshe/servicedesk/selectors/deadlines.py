@@ -107,6 +107,12 @@ def supervisors_for(application: Application, level: int) -> list[User]:
     return users_at(supervising_unit(application, level))
 
 
+def unit_users(code: str, department: str = "") -> list[User]:
+    """The officers who handle matters at the unit `code` (a county unit: in `department`)."""
+    return users_at(Unit(code=code, department=department if len(code) == 6 else "",
+                         roles=HANDLER_ROLES))  # fmt: skip
+
+
 def unit_officers(application: Application) -> list[User]:
     """The officers of the handling unit (a county unit: of its department only)."""
     return users_at(handling_unit(application))

@@ -29,6 +29,7 @@ from cunshe.core.jurisdiction import Jurisdiction
 from cunshe.core.workdays import add_working_days, working_days_between
 from cunshe.regions.models import Region
 from cunshe.residents.models import GONE, Person
+from cunshe.residents.selectors import own_household_id
 from cunshe.servicedesk import catalogue
 from cunshe.servicedesk.models import (
     FINISHED,
@@ -60,18 +61,6 @@ class ConcurrentEdit(Exception):
 
 
 # --- who may do what ----------------------------------------------------------------------------
-
-
-def own_household_id(jurisdiction: Jurisdiction) -> int | None:
-    """The household of the person linked to the caller's account (villagers)."""
-    if jurisdiction.user_id is None:
-        return None
-    return (
-        Person.objects.within(jurisdiction)
-        .filter(account_id=jurisdiction.user_id)
-        .values_list("household_id", flat=True)
-        .first()
-    )
 
 
 def is_handler(jurisdiction: Jurisdiction, application: Application) -> bool:

@@ -11,7 +11,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cunshe.accounts.models import RoleAssignment, User
+from cunshe.accounts.models import User
 from cunshe.accounts.roles import Role
 from cunshe.core.audit import audit
 from cunshe.core.jurisdiction import Jurisdiction
@@ -20,26 +20,16 @@ from cunshe.core.workdays import add_working_days
 from cunshe.servicedesk.models import (
     Application,
     CallBack,
-    HandlingLevel,
     Rating,
     Rectification,
     Status,
 )
 from cunshe.servicedesk.rules import BAD_INDICATORS, GOOD_INDICATORS, rule
+from cunshe.servicedesk.selectors.deadlines import unit_users
 from cunshe.servicedesk.services.applications import is_applicant_side, is_intake_clerk
 
 RECTIFY = "servicedesk.rectify"
 RATEABLE = (Status.REJECTED, Status.DELIVERED, Status.CLOSED)
-
-
-def unit_users(code: str, level: str, department: str = "") -> list[User]:
-    """The people working at a unit today: live role assignments at exactly that region (and,
-    at county level, in that department)."""
-    rows = RoleAssignment.objects.active().filter(region__code=code).select_related("user")
-    if level == HandlingLevel.COUNTY and department:
-        rows = rows.filter(department=department)
-    users = {ra.user_id: ra.user for ra in rows if ra.user.is_active}
-    return [users[k] for k in sorted(users)]
 
 
 def _tell(users: list[User], subject: Any, body: Any, values: dict[str, Any], link: str) -> None:
@@ -115,7 +105,7 @@ def rating_submit(
             due_on=add_working_days(timezone.localdate(), rule("RECTIFY_WORKING_DAYS")),
         )
         rectification.save()
-        users = unit_users(app.handler_code, app.handler_level, app.handler_department)
+        users = unit_users(app.handler_code, app.handler_department)
         values = {"number": app.number, "item": app.item.name, "due": rectification.due_on}
         link = f"/desk/rectifications/{rectification.pk}/"
         transaction.on_commit(lambda: _tell(users, _BAD_SUBJECT, _BAD_BODY, values, link))

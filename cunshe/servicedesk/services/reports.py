@@ -21,24 +21,22 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cunshe.core.audit import audit
 from cunshe.core.jurisdiction import Jurisdiction
-from cunshe.core.notifications import notify
 from cunshe.regions.models import Level, Region
-from cunshe.servicedesk.catalogue import Route
+from cunshe.servicedesk.catalogue import Route, route_to
 from cunshe.servicedesk.models import (
-    LEVEL_CODE_LENGTH,
-    HandlingLevel,
     Open311Client,
     ProblemReport,
     ReportCategory,
     ReportUpdate,
 )
+from cunshe.servicedesk.notices import notify_account_or_phone
 from cunshe.servicedesk.rules import rule
 
 APPLY = "servicedesk.apply"
@@ -63,13 +61,8 @@ _IMAGE_MAGIC = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/p
 
 
 def route_category(category: ReportCategory, place_code: str) -> Route:
-    """The unit that handles a problem of `category` at `place_code` (a village or group): the
-    village itself, its township, or the category's department of its county."""
-    if len(place_code) < 12:
-        raise ValidationError({"region": _("问题地点必须是一个村或村民小组。")})
-    level = HandlingLevel(category.level)
-    department = "" if level == HandlingLevel.VILLAGE else category.department
-    return Route(level=level, code=place_code[: LEVEL_CODE_LENGTH[level]], department=department)
+    """The unit that handles a problem of `category` at `place_code`, routed like a matter."""
+    return route_to(category.level, category.department, place_code)
 
 
 def can_handle(jurisdiction: Jurisdiction, report: ProblemReport) -> bool:
@@ -376,37 +369,18 @@ def _lock(jurisdiction: Jurisdiction, report: ProblemReport) -> ProblemReport:
     return ProblemReport.objects.within(jurisdiction).select_for_update().get(pk=report.pk)
 
 
-def _in_language(user: Any, message: str | Promise, params: dict[str, Any] | None = None) -> str:
-    with translation.override(getattr(user, "language", "") or "zh-hans"):
-        return str(message) % params if params else str(message)
+_PROGRESS = gettext_lazy("随手拍处理进展")
 
 
 def notify_reporter(report: ProblemReport, message: Promise, **params: Any) -> None:
-    """Tell the reporter, in their language: in-app (and SMS when they have a phone) for an
-    account holder, SMS to the number given otherwise. Open311 reporters are told by their
-    client, which reads the updates."""
+    """Tell the reporter, in their language: their account if they have one, else a text to
+    the number a clerk recorded. Open311 reporters are told by their client, which reads the
+    updates."""
     params = {"number": report.number, **params}
-    user = report.reporter
-    if user is not None:
-        subject = _in_language(user, gettext_lazy("随手拍处理进展"))
-        body = _in_language(user, message, params)
-        channels = ("in_app", "sms") if user.phone else ("in_app",)
-        notify(
-            recipient=user,
-            subject=subject,
-            body=body,
-            link="/desk/reports/new/",
-            channels=channels,
-        )
-    elif report.reporter_phone and report.client_id is None:
-        with translation.override("zh-hans"):
-            notify(
-                recipient=None,
-                subject=str(gettext_lazy("随手拍处理进展")),
-                body=str(message) % params,
-                channels=("sms",),
-                phone=report.reporter_phone,
-            )
+    phone = report.reporter_phone if report.client_id is None else ""
+    notify_account_or_phone(
+        report.reporter, phone, _PROGRESS, message, params, link="/desk/reports/new/"
+    )
 
 
 @transaction.atomic

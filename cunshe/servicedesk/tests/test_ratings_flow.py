@@ -183,3 +183,19 @@ def test_daily_reminder_reaches_the_unit_of_an_overdue_rectification(cast, finis
     ).exists()
     assert not Notification.objects.filter(recipient=cast.outsider).exists()
     assert timezone.localdate() <= rect.due_on
+
+
+def test_a_village_matters_bad_rating_alerts_the_officers_not_the_villagers(
+    cast, register, django_capture_on_commit_callbacks
+):
+    person = villager_person(cast, register)
+    app = submit(cast, person, make_item("V-001", level="village"))
+    for action in ("accept", "start", "approve", "deliver"):
+        app = act(cast, app, action, by="clerk_a")
+    with django_capture_on_commit_callbacks(execute=True):
+        rate(cast, app, 1, indicators=["超时办理"])
+    told = set(
+        Notification.objects.filter(subject__startswith="差评").values_list("recipient", flat=True)
+    )
+    assert cast.clerk_a.pk in told
+    assert cast.villager.pk not in told and cast.leader_a.pk not in told

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cunshe.accounts.models import RoleAssignment, User
+from cunshe.accounts.models import User
 from cunshe.accounts.roles import Department, Role
 from cunshe.core.access import require_perm
 from cunshe.core.audit import audit
@@ -58,6 +58,7 @@ from cunshe.servicedesk.selectors.applications import (
     applications_for,
     handler_queue,
 )
+from cunshe.servicedesk.selectors.deadlines import unit_officers
 from cunshe.servicedesk.services import applications as svc
 from cunshe.web.forms import call_into_form
 
@@ -382,17 +383,9 @@ def _timeline(app: Application) -> list[dict[str, Any]]:
 
 
 def _officers(app: Application) -> list[tuple[int, str]]:
-    """Officers of the handling unit (who may be given the matter)."""
-    seen: dict[int, str] = {}
-    for ra in (
-        RoleAssignment.objects.active()
-        .filter(region_code=app.handler_code)
-        .select_related("user")
-        .order_by("user__display_name", "user__username")
-    ):
-        if ra.user_id not in seen and svc.is_handler(ra.jurisdiction(), app):
-            seen[ra.user_id] = str(ra.user)
-    return list(seen.items())
+    """Officers of the handling unit (who may be given the matter), by name."""
+    officers = sorted(unit_officers(app), key=lambda u: (u.display_name, u.username))
+    return [(u.pk, str(u)) for u in officers]
 
 
 def _reroute_items(app: Application) -> list[tuple[int, str]]:
