@@ -143,6 +143,7 @@ INSTALLED_APPS = [
     "cunshe.api",
     "cunshe.residents",
     "cunshe.servicedesk",
+    "cunshe.care",
     "cunshe.demo",
 ]
 if ENV == "test":
@@ -366,6 +367,10 @@ LOGGING = {
 }
 
 # --- platform ---------------------------------------------------------------------------------
+# Care terminals: the MQTT broker the consumer subscribes to (e.g. mqtt://127.0.0.1:1883). Empty
+# means no consumer: terminals then report over HTTP only (docs/terminals.md).
+CARE_MQTT_URL = os.environ.get("CUNSHE_MQTT_URL", "")
+CARE_MQTT_TOPIC_PREFIX = os.environ.get("CUNSHE_MQTT_TOPIC_PREFIX", "cunshe/v1")
 CUNSHE_PROVINCE_CODE = os.environ.get("CUNSHE_PROVINCE_CODE", "22")
 AUDIT_RETENTION = timedelta(days=int(os.environ.get("CUNSHE_AUDIT_RETENTION_DAYS", "190")))
 if AUDIT_RETENTION < timedelta(days=183):

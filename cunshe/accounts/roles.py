@@ -88,12 +88,26 @@ _DESK_OFFICER = {
     "servicedesk.reports", "servicedesk.metrics",
 }  # fmt: skip
 _DESK_SUPERVISOR = {"servicedesk.view", "servicedesk.metrics"}
+# 三留守 care: care.view lists and opens profiles of adults (women, elderly); care.view_children
+# adds children's records (sensitive information of minors); care.edit confirms or dismisses
+# candidates, keeps profiles, family links and carers; care.visit records visits; care.alerts
+# watches the live board and acknowledges and closes alerts; care.terminals keeps the terminal
+# register; care.stats reads aggregate statistics (no names); care.export exports lists
+# (masked); care.parked reviews messages from unregistered terminals.
+_CARE_CLERK = {
+    "care.view", "care.view_children", "care.edit", "care.visit", "care.alerts",
+    "care.terminals", "care.stats", "care.export",
+}  # fmt: skip
+_CARE_LEADER = {"care.view", "care.view_children", "care.visit", "care.alerts", "care.stats"}
+_CARE_TOWNSHIP = {
+    "care.view", "care.view_children", "care.visit", "care.alerts", "care.stats", "care.export",
+}  # fmt: skip
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     # Villagers see their own household only (residents.view_own), never anyone else's.
     Role.VILLAGER: frozenset({"regions.view", "residents.view_own", *_DESK_VILLAGER}),
     Role.VILLAGE_CLERK: frozenset(
-        {"regions.view", "regions.manage_groups", *_REGISTER_CLERK, *_DESK_CLERK}
+        {"regions.view", "regions.manage_groups", *_REGISTER_CLERK, *_DESK_CLERK, *_CARE_CLERK}
     ),
     Role.VILLAGE_LEADER: frozenset(
         {
@@ -103,9 +117,12 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "residents.export",
             *_DESK_SUPERVISOR,
             "servicedesk.rectify",
+            *_CARE_LEADER,
         }
     ),
-    Role.TOWNSHIP_OFFICER: frozenset({*_OFFICIAL_READ, *_REGISTER_SUPERVISOR, *_DESK_OFFICER}),
+    Role.TOWNSHIP_OFFICER: frozenset(
+        {*_OFFICIAL_READ, *_REGISTER_SUPERVISOR, *_DESK_OFFICER, *_CARE_TOWNSHIP}
+    ),
     # County departments: civil affairs, women's federation and the disabled persons'
     # federation need minors' and health records; others see adults, masked.
     Role.COUNTY_OFFICER: frozenset(
@@ -118,16 +135,16 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "servicedesk.open311",
         }
     ),
-    Role.CITY_OFFICIAL: frozenset({*_OFFICIAL_READ, *_DESK_SUPERVISOR}),
+    Role.CITY_OFFICIAL: frozenset({*_OFFICIAL_READ, *_DESK_SUPERVISOR, "care.stats"}),
     Role.PROVINCE_OFFICIAL: frozenset(
-        {*_OFFICIAL_READ, *_DESK_SUPERVISOR, "servicedesk.catalogue"}
+        {*_OFFICIAL_READ, *_DESK_SUPERVISOR, "servicedesk.catalogue", "care.stats"}
     ),
-    Role.AUDITOR: frozenset({*_OFFICIAL_READ, "residents.view", *_DESK_SUPERVISOR}),
+    Role.AUDITOR: frozenset({*_OFFICIAL_READ, "residents.view", *_DESK_SUPERVISOR, "care.stats"}),
     # 三权分立: the system administrator runs the platform but neither reads the audit trail
     # nor grants roles; the security administrator manages users and roles; the audit
     # administrator only reads the audit trail.
     Role.SYSTEM_ADMIN: frozenset(
-        {"regions.view", "regions.import", "core.tasks_view", "core.calendar_edit"}
+        {"regions.view", "regions.import", "core.tasks_view", "core.calendar_edit", "care.parked"}
     ),
     Role.SECURITY_ADMIN: frozenset({"regions.view", "accounts.manage_users"}),
     Role.AUDIT_ADMIN: frozenset({"regions.view", "core.audit_view"}),
@@ -135,10 +152,17 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
 
 
 # Department-specific additions for county officers.
+# Care: civil affairs leads 三留守 work (children, elderly); the women's federation cares for
+# women and children; the disabled persons' federation sees adults. Other departments see
+# nothing of care, not even statistics.
 DEPARTMENT_PERMISSIONS: dict[str, frozenset[str]] = {
-    Department.CIVIL_AFFAIRS: frozenset({"residents.view_minors"}),
-    Department.WOMEN: frozenset({"residents.view_minors"}),
-    Department.DISABLED: frozenset({"residents.view_minors"}),
+    Department.CIVIL_AFFAIRS: frozenset(
+        {"residents.view_minors", "care.view", "care.view_children", "care.stats", "care.export"}
+    ),
+    Department.WOMEN: frozenset(
+        {"residents.view_minors", "care.view", "care.view_children", "care.stats"}
+    ),
+    Department.DISABLED: frozenset({"residents.view_minors", "care.view", "care.stats"}),
 }
 
 

@@ -1,0 +1,5 @@
+"""Care API: terminals (being built)."""
+
+from ninja import Router
+
+router = Router(tags=["care"])

@@ -1,0 +1,1 @@
+"""Periodic jobs of the care app (registered through `cunshe.care.tasks`)."""

@@ -1,0 +1,1 @@
+"""Care jobs: alerts (being built)."""

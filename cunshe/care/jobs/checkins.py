@@ -1,0 +1,1 @@
+"""Care jobs: checkins (being built)."""

@@ -1,0 +1,1 @@
+"""Care jobs: identification (being built)."""

@@ -1,0 +1,62 @@
+"""Jilin's numbers for 三留守 care: who is left behind, how often they are visited, how fast an
+alert climbs its ladder. The one place these numbers live (MISSION.md, rules table).
+
+Each can be overridden per deployment with `settings.CARE_RULES = {"NAME": value}` (tests use
+that too). Read them through `rule("NAME")`, never as literals elsewhere.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+
+RULES_VERSION = "jilin-2026.1"
+
+DEFAULTS: dict[str, Any] = {
+    # 国发〔2016〕13号: a left-behind child is under 16 with both parents away for work, or one
+    # away and the other without guardianship capacity.
+    "CHILD_MAX_AGE_EXCLUSIVE": 16,
+    # Local practice (MISSION.md): a married woman aged 20–55 whose husband has worked away for
+    # at least 6 months.
+    "WOMAN_MIN_AGE": 20,
+    "WOMAN_MAX_AGE": 55,
+    "WOMAN_SPOUSE_AWAY_MONTHS": 6,
+    # A person aged 60+ whose children all live away for at least 6 months (or who has no
+    # children in the village).
+    "ELDERLY_MIN_AGE": 60,
+    "ELDERLY_CHILDREN_AWAY_MONTHS": 6,
+    # Visits by risk level (2022 national opinion on visits; local models): the longest gap
+    # between two visits, in days, and how soon after a major change a high-risk person is seen.
+    "VISIT_INTERVAL_DAYS": {"high": 7, "priority": 30, "general": 90},
+    "HIGH_RISK_AFTER_CHANGE_HOURS": 24,
+    # A visit counts as "due soon" this many days before its due date.
+    "VISIT_DUE_SOON_DAYS": 3,
+    # Alert ladders: the rungs in order and the minutes each rung has before the next is told.
+    "LADDER_RUNGS": ("family", "carer", "leader", "township"),
+    "LADDER_MINUTES": {
+        "sos": (5, 5, 5, 5),
+        "fall": (5, 5, 5, 5),
+        "missed_checkin": (120, 120, 120, 120),
+        "device_removed": (120, 120, 120, 120),
+    },
+    # The daily check-in window when a terminal has none of its own (local time, HH:MM).
+    "CHECKIN_WINDOW": ("06:00", "10:00"),
+    # A terminal silent (no event of any kind) this long is shown as offline.
+    "OFFLINE_AFTER_MINUTES": 30,
+    "LOW_BATTERY_PERCENT": 15,
+    # Terminal messages: largest accepted payload; how far in the future a timestamp may lie.
+    "MAX_MESSAGE_BYTES": 4096,
+    "MAX_CLOCK_SKEW_MINUTES": 10,
+    # Visit photos: checked by content and size.
+    "MAX_PHOTO_BYTES": 5 * 1024 * 1024,
+    "MAX_PHOTOS_PER_VISIT": 6,
+}
+
+
+def rule(name: str) -> Any:
+    """The value of one rule, with the deployment's override if it sets one."""
+    overrides = getattr(settings, "CARE_RULES", {}) or {}
+    if name in overrides:
+        return overrides[name]
+    return DEFAULTS[name]

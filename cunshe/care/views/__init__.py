@@ -1,0 +1,1 @@
+"""Pages of the care app, one module per part; `cunshe.care.urls` collects their urlpatterns."""

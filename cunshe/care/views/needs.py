@@ -1,0 +1,5 @@
+"""Care pages: needs (being built)."""
+
+from django.urls import path  # noqa: F401
+
+urlpatterns: list = []

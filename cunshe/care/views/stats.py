@@ -1,0 +1,5 @@
+"""Care pages: stats (being built)."""
+
+from django.urls import path  # noqa: F401
+
+urlpatterns: list = []
