@@ -2,7 +2,7 @@
 
 from ninja import Router
 
-from cunshe.care.api import alerts, identification, profiles, stats, terminals, visits
+from cunshe.care.api import alerts, identification, needs, profiles, stats, terminals, visits
 
 router = Router(tags=["care"])
 router.add_router("/identification/", identification.router)
@@ -10,4 +10,5 @@ router.add_router("/profiles/", profiles.router)
 router.add_router("/visits/", visits.router)
 router.add_router("/terminals/", terminals.router)
 router.add_router("/alerts/", alerts.router)
+router.add_router("/needs/", needs.router)
 router.add_router("/stats/", stats.router)
