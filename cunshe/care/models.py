@@ -387,6 +387,11 @@ class Terminal(ScopedModel):
     last_checkin_at = models.DateTimeField(null=True, blank=True)
     battery = models.PositiveSmallIntegerField(null=True, blank=True)
     worn = models.BooleanField(default=True)
+    # Messages that named this terminal but failed its signature (a wrong or leaked secret, a
+    # forger): counted here so the register shows them; the messages themselves are not kept.
+    bad_signature_count = models.PositiveIntegerField(default=0)
+    bad_signature_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
     registered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
