@@ -144,6 +144,7 @@ INSTALLED_APPS = [
     "cunshe.residents",
     "cunshe.servicedesk",
     "cunshe.care",
+    "cunshe.selfgov",
     "cunshe.demo",
 ]
 if ENV == "test":

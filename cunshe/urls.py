@@ -13,6 +13,7 @@ urlpatterns = [
     path("residents/", include("cunshe.residents.urls")),
     path("desk/", include("cunshe.servicedesk.urls")),
     path("care/", include("cunshe.care.urls")),
+    path("gov/", include("cunshe.selfgov.urls")),
     path("open311/v2/", include("cunshe.servicedesk.open311_urls")),
     path("core/", include("cunshe.core.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -103,11 +103,31 @@ _CARE_TOWNSHIP = {
     "care.view", "care.view_children", "care.visit", "care.alerts", "care.stats", "care.export",
 }  # fmt: skip
 
+# Self-governance: selfgov.view reads bodies, meetings, matters, disclosures and elections in
+# the jurisdiction (voter rolls masked); selfgov.manage keeps bodies and memberships, convenes
+# meetings, signs attendees in, records decisions and moves 四议两公开 matters; .disclose
+# publishes village affairs and answers villagers' questions; .elections runs elections (roll,
+# objections, proxies, results); .supervise is the township's and county's oversight (overdue
+# disclosures, filed village rules); .participate lets a villager ask questions on disclosures.
+_SELFGOV_VILLAGE = {
+    "selfgov.view", "selfgov.manage", "selfgov.disclose", "selfgov.elections",
+}  # fmt: skip
+_SELFGOV_SUPERVISOR = {"selfgov.view", "selfgov.supervise"}
+
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     # Villagers see their own household only (residents.view_own), never anyone else's.
-    Role.VILLAGER: frozenset({"regions.view", "residents.view_own", *_DESK_VILLAGER}),
+    Role.VILLAGER: frozenset(
+        {"regions.view", "residents.view_own", *_DESK_VILLAGER, "selfgov.participate"}
+    ),
     Role.VILLAGE_CLERK: frozenset(
-        {"regions.view", "regions.manage_groups", *_REGISTER_CLERK, *_DESK_CLERK, *_CARE_CLERK}
+        {
+            "regions.view",
+            "regions.manage_groups",
+            *_REGISTER_CLERK,
+            *_DESK_CLERK,
+            *_CARE_CLERK,
+            *_SELFGOV_VILLAGE,
+        }
     ),
     Role.VILLAGE_LEADER: frozenset(
         {
@@ -118,10 +138,17 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             *_DESK_SUPERVISOR,
             "servicedesk.rectify",
             *_CARE_LEADER,
+            *_SELFGOV_VILLAGE,
         }
     ),
     Role.TOWNSHIP_OFFICER: frozenset(
-        {*_OFFICIAL_READ, *_REGISTER_SUPERVISOR, *_DESK_OFFICER, *_CARE_TOWNSHIP}
+        {
+            *_OFFICIAL_READ,
+            *_REGISTER_SUPERVISOR,
+            *_DESK_OFFICER,
+            *_CARE_TOWNSHIP,
+            *_SELFGOV_SUPERVISOR,
+        }
     ),
     # County departments: civil affairs, women's federation and the disabled persons'
     # federation need minors' and health records; others see adults, masked.
@@ -135,11 +162,15 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "servicedesk.open311",
         }
     ),
-    Role.CITY_OFFICIAL: frozenset({*_OFFICIAL_READ, *_DESK_SUPERVISOR, "care.stats"}),
-    Role.PROVINCE_OFFICIAL: frozenset(
-        {*_OFFICIAL_READ, *_DESK_SUPERVISOR, "servicedesk.catalogue", "care.stats"}
+    Role.CITY_OFFICIAL: frozenset(
+        {*_OFFICIAL_READ, *_DESK_SUPERVISOR, "care.stats", "selfgov.view"}
     ),
-    Role.AUDITOR: frozenset({*_OFFICIAL_READ, "residents.view", *_DESK_SUPERVISOR, "care.stats"}),
+    Role.PROVINCE_OFFICIAL: frozenset(
+        {*_OFFICIAL_READ, *_DESK_SUPERVISOR, "servicedesk.catalogue", "care.stats", "selfgov.view"}
+    ),
+    Role.AUDITOR: frozenset(
+        {*_OFFICIAL_READ, "residents.view", *_DESK_SUPERVISOR, "care.stats", "selfgov.view"}
+    ),
     # 三权分立: the system administrator runs the platform but neither reads the audit trail
     # nor grants roles; the security administrator manages users and roles; the audit
     # administrator only reads the audit trail.
@@ -157,7 +188,14 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
 # nothing of care, not even statistics.
 DEPARTMENT_PERMISSIONS: dict[str, frozenset[str]] = {
     Department.CIVIL_AFFAIRS: frozenset(
-        {"residents.view_minors", "care.view", "care.view_children", "care.stats", "care.export"}
+        {
+            "residents.view_minors",
+            "care.view",
+            "care.view_children",
+            "care.stats",
+            "care.export",
+            *_SELFGOV_SUPERVISOR,
+        }
     ),
     Department.WOMEN: frozenset(
         {"residents.view_minors", "care.view", "care.view_children", "care.stats"}

@@ -1,0 +1,5 @@
+"""Self-governance API: matters (being built)."""
+
+from ninja import Router
+
+router = Router(tags=["selfgov"])

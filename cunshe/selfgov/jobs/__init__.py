@@ -1,0 +1,1 @@
+"""Periodic jobs of self-governance (registered through `cunshe.selfgov.tasks`)."""

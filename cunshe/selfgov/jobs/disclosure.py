@@ -1,0 +1,1 @@
+"""Self-governance jobs: disclosure due dates and overdue alerts (being built)."""

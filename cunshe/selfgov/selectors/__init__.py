@@ -1,0 +1,1 @@
+"""Scoped reads of self-governance, one module per part."""

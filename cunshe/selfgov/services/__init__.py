@@ -1,0 +1,2 @@
+"""Writes of self-governance, one module per part (bodies, meetings, matters, disclosure,
+elections)."""

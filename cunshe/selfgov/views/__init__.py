@@ -1,0 +1,1 @@
+"""Pages of self-governance, one module per part; `cunshe.selfgov.urls` collects them."""

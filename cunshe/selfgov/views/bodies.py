@@ -1,0 +1,3 @@
+"""Self-governance pages: bodies (being built)."""
+
+urlpatterns: list = []

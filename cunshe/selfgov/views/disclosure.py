@@ -1,0 +1,3 @@
+"""Self-governance pages: disclosure (being built)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Self-governance pages: elections (being built)."""
+
+urlpatterns: list = []

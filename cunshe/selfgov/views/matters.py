@@ -1,0 +1,3 @@
+"""Self-governance pages: matters (being built)."""
+
+urlpatterns: list = []

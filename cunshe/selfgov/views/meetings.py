@@ -1,0 +1,3 @@
+"""Self-governance pages: meetings (being built)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Self-governance pages: public (being built)."""
+
+urlpatterns: list = []
