@@ -103,6 +103,13 @@ class DisclosureQuestion(ScopedModel):
     )
     answered_at = models.DateTimeField(null=True, blank=True)
     hidden = models.BooleanField(default=False)
+    # Hiding is the committee's only way to take a question off the public page (never a
+    # deletion): the reason is kept with the row and in the audit trail.
+    hidden_reason = models.CharField(_("隐藏原因"), max_length=300, blank=True)
+    hidden_at = models.DateTimeField(null=True, blank=True)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["asked_at", "id"]
