@@ -70,6 +70,12 @@ DEFAULTS: dict[str, Any] = {
     "DISCLOSURE_GENERAL_MONTHS": 3,
     "DISCLOSURE_FINANCE_MONTHS": 1,
     "DISCLOSURE_MAJOR_DAYS": 5,
+    # --- disclosure part: a period's general or finance disclosure is due this many days after
+    # the period ends (a month's accounts are closed in the first days of the next month; the
+    # grace is ours, not the law's — a province may shorten it).
+    "DISCLOSURE_GENERAL_GRACE_DAYS": 10,
+    "DISCLOSURE_FINANCE_GRACE_DAYS": 10,
+    # --- end disclosure part
 }
 
 
