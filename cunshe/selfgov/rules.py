@@ -76,6 +76,12 @@ DEFAULTS: dict[str, Any] = {
     "DISCLOSURE_GENERAL_GRACE_DAYS": 10,
     "DISCLOSURE_FINANCE_GRACE_DAYS": 10,
     # --- end disclosure part
+    # --- meetings part: meetings of a body (党支部, 两委, 党员大会, 议事会, 村务监督委员会) —
+    # the law sets no number; we require more than half of the members, as party rules do for
+    # branch meetings. Adults for meeting quorums are this age on the day of the meeting.
+    "BODY_MEETING_QUORUM": (1, 2),  # more than
+    "MEETING_ADULT_AGE": 18,
+    # --- end meetings part
 }
 
 
