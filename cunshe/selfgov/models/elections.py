@@ -69,6 +69,12 @@ class VoterRollEntry(models.Model):
     )
     removed = models.BooleanField(default=False)
     removed_reason = models.CharField(max_length=200, blank=True)
+    # Why the generator left this person off (a rule's name, e.g. "one_village"); blank for a
+    # clerk's removal, which a re-generation never undoes.
+    removed_rule = models.CharField(max_length=40, blank=True)
+    # Added by hand (after an objection or a late opt-in/approval) with the clerk's reason.
+    manual = models.BooleanField(default=False)
+    added_reason = models.CharField(max_length=200, blank=True)
     added_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -222,3 +228,51 @@ class RecallPetition(ScopedModel):
 
     def __str__(self) -> str:
         return f"{self.member_id}"
+
+
+class VoterOptIn(models.Model):
+    """Category (b): a villager with hukou here who lives away says they will take part in this
+    election (Art. 13); the date they said so is recorded."""
+
+    election = models.ForeignKey(Election, on_delete=models.PROTECT, related_name="opt_ins")
+    person = models.ForeignKey("residents.Person", on_delete=models.PROTECT, related_name="+")
+    opted_in_on = models.DateField(_("表示参加选举日期"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["election", "person"], name="selfgov_optin_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.election_id}:{self.person_id}"
+
+
+class RightsDeprivation(ScopedModel):
+    """A person deprived of political rights by a court (the register has no such field): kept
+    by the clerk; the roll leaves out whoever is deprived on the election day. `until` empty =
+    no end recorded (for life, or until the clerk records one). `region` = the person's."""
+
+    person = models.ForeignKey("residents.Person", on_delete=models.PROTECT, related_name="+")
+    since = models.DateField(_("剥夺政治权利起始"))
+    until = models.DateField(_("剥夺政治权利终止"), null=True, blank=True)
+    basis = models.CharField(_("判决文书"), max_length=200)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [prefix_index("selfgov_deprived_region")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(until__isnull=True) | Q(until__gte=models.F("since")),
+                name="selfgov_deprived_dates",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id}"
