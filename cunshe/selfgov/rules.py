@@ -70,6 +70,12 @@ DEFAULTS: dict[str, Any] = {
     "DISCLOSURE_GENERAL_MONTHS": 3,
     "DISCLOSURE_FINANCE_MONTHS": 1,
     "DISCLOSURE_MAJOR_DAYS": 5,
+    # --- elections part ---
+    # "Registered in one village only" (Art. 13): two villages' elections whose vote days lie
+    # within this many days of each other belong to the same round of 换届, so one ID number
+    # may stand on only one of their rolls.
+    "ROLL_OVERLAP_DAYS": 180,
+    # --- end elections part ---
     # --- disclosure part: a period's general or finance disclosure is due this many days after
     # the period ends (a month's accounts are closed in the first days of the next month; the
     # grace is ours, not the law's — a province may shorten it).
