@@ -13,7 +13,7 @@ import pytest
 
 from cunshe.accounts.models import RoleAssignment, User
 from cunshe.accounts.roles import Role
-from cunshe.care.models import CarerAssignment, Contact
+from cunshe.care.models import CareProfile, CarerAssignment, Contact
 from cunshe.core.jurisdiction import Jurisdiction
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -39,7 +39,14 @@ def alerting(cast, family, make_profile, make_terminal):  # type: ignore[no-unty
     carer_user.phone = "13800000003"
     carer_user.save()
     RoleAssignment.objects.create(user=carer_user, role=Role.VILLAGE_CLERK, region=cast.village_a)
-    profile = make_profile(family.grandfather, "elderly")
+    # With real commits (transactional tests) the identification job may have found him
+    # already: take that row and make it active.
+    profile = CareProfile._base_manager.filter(person=family.grandfather, kind="elderly").first()
+    if profile is None:
+        profile = make_profile(family.grandfather, "elderly")
+    else:
+        CareProfile._base_manager.filter(pk=profile.pk).update(status="active")
+        profile.status = "active"
     Contact.objects.create(
         profile=profile, name="张伟", relation="儿子", phone="13911110001", order=1
     )
