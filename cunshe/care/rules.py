@@ -51,6 +51,18 @@ DEFAULTS: dict[str, Any] = {
     # Visit photos: checked by content and size.
     "MAX_PHOTO_BYTES": 5 * 1024 * 1024,
     "MAX_PHOTOS_PER_VISIT": 6,
+    # --- profiles and visits part ---
+    # A visit's time may lie this many minutes ahead of the server's clock (a phone's clock
+    # runs fast); anything later is refused as a visit in the future.
+    "VISIT_CLOCK_SKEW_MINUTES": 5,
+    # Risk criteria the register can suggest: an elderly person of this age or more.
+    "ELDERLY_VERY_OLD_AGE": 80,
+    # --- end profiles and visits part ---
+    # --- needs and statistics part ---
+    # Statistics for readers without care.view_children: a count of children from 1 to this
+    # number is shown as "<5" (re-identification of minors through small numbers).
+    "STATS_SMALL_CELL_MAX": 4,
+    # --- end needs and statistics part ---
 }
 
 
