@@ -815,6 +815,12 @@ def commit(
     if todo:
         with transaction.atomic():
             _write(actor, jurisdiction, todo, result, use_bulk=bulk, progress=progress)
+            if bulk:
+                # 三留守 care (issue 5): the bulk path skips the services' hook, so the villages
+                # touched are re-identified as one set-based task once this commits.
+                from cunshe.care.jobs.identification import enqueue_villages
+
+                enqueue_villages(h.village_code for h in todo)
         result.written = True
     audit(
         "residents.import.committed",

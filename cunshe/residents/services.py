@@ -42,6 +42,14 @@ class ConcurrentEdit(Exception):
     """Someone else saved this record after it was opened; nothing was overwritten."""
 
 
+def _care_identify(person_ids: list[int], *, refresh_kin: bool = False) -> None:
+    """Hook for 三留守 care (issue 5): re-identify who is left behind once this transaction
+    commits (the care app gathers one transaction's persons into one background task)."""
+    from cunshe.care.jobs.identification import enqueue_identify
+
+    enqueue_identify(person_ids, refresh_kin=refresh_kin)
+
+
 def _require(jurisdiction: Jurisdiction, perm: str, code: str) -> None:
     if not jurisdiction.covers(code):
         raise PermissionDenied(_("该记录不在您的管辖范围内。"))
@@ -211,6 +219,7 @@ def person_register(
     )
     event.save()
     _reproject(person)
+    _care_identify([person.pk], refresh_kin=True)  # a new member changes the family links
     audit(
         "residents.person.returned" if existing is not None else "residents.person.registered",
         actor=actor,
@@ -313,6 +322,7 @@ def event_record(
     event.save()
     Person._base_manager.filter(pk=locked.pk).update(version=F("version") + 1)
     _reproject(locked)
+    _care_identify([locked.pk])
     audit(
         "residents.event.recorded",
         actor=actor,
@@ -367,6 +377,10 @@ def person_update(
         setattr(locked, key, value)
     locked.version = expected_version + 1
     locked.save()
+    if {"lacks_guardianship_capacity", "marital_status", "relationship"} & set(changes):
+        _care_identify(
+            [locked.pk], refresh_kin=bool({"marital_status", "relationship"} & set(changes))
+        )
     audit(
         "residents.person.updated",
         actor=actor,
