@@ -20,13 +20,13 @@ from cunshe.core.jurisdiction import system_scope
 from cunshe.servicedesk.tests.factories import make_item
 
 __all__ = [
-    "media",
+    "child",
     "desk_item",
     "elder",
-    "child",
-    "make_visit",
-    "make_alert",
     "justice_officer",
+    "make_alert",
+    "make_visit",
+    "media",
     "women_officer",
 ]
 
