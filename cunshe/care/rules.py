@@ -63,11 +63,6 @@ DEFAULTS: dict[str, Any] = {
     # number is shown as "<5" (re-identification of minors through small numbers).
     "STATS_SMALL_CELL_MAX": 4,
     # --- end needs and statistics part ---
-    # --- needs and statistics part ---
-    # Statistics for readers without care.view_children: a count of children from 1 to this
-    # number is shown as "<5" (re-identification of minors through small numbers).
-    "STATS_SMALL_CELL_MAX": 4,
-    # --- end needs and statistics part ---
 }
 
 
