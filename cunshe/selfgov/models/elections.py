@@ -8,7 +8,6 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from cunshe.core.fields import BlindIndexField
 from cunshe.core.scoping import ScopedModel, prefix_index
 
 
@@ -58,7 +57,9 @@ class VoterRollEntry(models.Model):
 
     election = models.ForeignKey(Election, on_delete=models.PROTECT, related_name="roll")
     person = models.ForeignKey("residents.Person", on_delete=models.PROTECT, related_name="+")
-    id_number_bidx = BlindIndexField()
+    # A copy of the person's blind index (not a BlindIndexField: there is no ciphertext here to
+    # compute it from), indexed by `selfgov_roll_bidx`.
+    id_number_bidx = models.CharField(max_length=32, blank=True, default="", editable=False)
     category = models.CharField(max_length=1, choices=Category.choices)
     approval = models.ForeignKey(
         "selfgov.NonHukouApproval",
