@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - fixtures are imported by name
 """The voter roll: generated from the register, compared with the reference computation on
 random populations; idempotent; one village only; hand additions and removals; approvals."""
 
@@ -31,7 +32,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
-def test_generation_equals_reference_on_random_population(cast, clerk_j, make_election, seed):  # noqa: F811
+def test_generation_equals_reference_on_random_population(cast, clerk_j, make_election, seed):
     vote_on = timezone.localdate() + timedelta(days=30 + seed * 37)
     election = make_election(vote_on)
     ids = bulk_village(cast.village_a, 300, seed=seed, vote_on=vote_on)
@@ -51,7 +52,7 @@ def test_generation_equals_reference_on_random_population(cast, clerk_j, make_el
     assert len(set(expected.values())) >= 2
 
 
-def test_generation_is_idempotent_and_follows_the_register(cast, clerk_j, make_election, vote_on):  # noqa: F811
+def test_generation_is_idempotent_and_follows_the_register(cast, clerk_j, make_election, vote_on):
     election = make_election(vote_on)
     ids = bulk_village(cast.village_a, 120, seed=9, vote_on=vote_on)
     sprinkle(election, cast.clerk_a, ids, seed=9)
@@ -77,7 +78,7 @@ def test_generation_is_idempotent_and_follows_the_register(cast, clerk_j, make_e
 def test_roll_includes_approved_non_hukou_and_excludes_the_day_after_birthday(
     cast,
     clerk_j,
-    register,  # noqa: F811
+    register,
     make_election,
     vote_on,
 ):
@@ -93,13 +94,23 @@ def test_roll_includes_approved_non_hukou_and_excludes_the_day_after_birthday(
         "张中", vote_on.replace(year=vote_on.year - 18), sex="F", relationship="30", seq=3
     )
     newcomer = register(
-        "李外", date(1985, 3, 3), relationship="99", seq=4, status=ResidenceStatus.NON_HUKOU_HERE, hukou_here=False,
+        "李外",
+        date(1985, 3, 3),
+        relationship="99",
+        seq=4,
+        status=ResidenceStatus.NON_HUKOU_HERE,
+        hukou_here=False,
         since=vote_on - timedelta(days=400),
-    )  # fmt: skip
+    )
     unapproved = register(
-        "王外", date(1986, 3, 3), relationship="99", seq=5, status=ResidenceStatus.NON_HUKOU_HERE, hukou_here=False,
+        "王外",
+        date(1986, 3, 3),
+        relationship="99",
+        seq=5,
+        status=ResidenceStatus.NON_HUKOU_HERE,
+        hukou_here=False,
         since=vote_on - timedelta(days=400),
-    )  # fmt: skip
+    )
     decision = make_decision(cast.village_a, cast.clerk_a)
     svc.approval_record(
         actor=cast.clerk_a,
@@ -118,35 +129,51 @@ def test_roll_includes_approved_non_hukou_and_excludes_the_day_after_birthday(
     for person, words in ((almost, "未满18周岁"), (unapproved, "未经村民会议")):
         with pytest.raises(ValidationError) as exc:
             svc.roll_entry_add(
-                actor=cast.clerk_a, jurisdiction=clerk_j, election=election, person=person,
+                actor=cast.clerk_a,
+                jurisdiction=clerk_j,
+                election=election,
+                person=person,
                 reason="补登",
-            )  # fmt: skip
+            )
         assert words in str(exc.value) and "第十三条" in str(exc.value)
     assert generated_roll(election) == roll
 
 
-def test_residence_year_for_non_hukou(cast, clerk_j, register, make_election, vote_on):  # noqa: F811
+def test_residence_year_for_non_hukou(cast, clerk_j, register, make_election, vote_on):
     election = make_election(vote_on)
     decision = make_decision(cast.village_a, cast.clerk_a)
     short = register(
-        "赵短", date(1990, 1, 1), relationship="99", seq=6, status=ResidenceStatus.NON_HUKOU_HERE, hukou_here=False,
+        "赵短",
+        date(1990, 1, 1),
+        relationship="99",
+        seq=6,
+        status=ResidenceStatus.NON_HUKOU_HERE,
+        hukou_here=False,
         since=vote_on - timedelta(days=364),
-    )  # fmt: skip
+    )
     svc.approval_record(
-        actor=cast.clerk_a, jurisdiction=clerk_j, person=short,
-        applied_on=timezone.localdate() - timedelta(days=40), decision=decision,
-    )  # fmt: skip
+        actor=cast.clerk_a,
+        jurisdiction=clerk_j,
+        person=short,
+        applied_on=timezone.localdate() - timedelta(days=40),
+        decision=decision,
+    )
     svc.roll_generate(actor=cast.clerk_a, jurisdiction=clerk_j, election=election)
     assert short.pk not in generated_roll(election)
     verdict = svc.judge_person(election, short)
     assert verdict.rule == el.RESIDENCE_YEAR and "不满1年" in verdict.reason
 
 
-def test_approval_needs_a_passed_decision_of_this_villages_meeting(cast, clerk_j, register):  # noqa: F811
+def test_approval_needs_a_passed_decision_of_this_villages_meeting(cast, clerk_j, register):
     person = register(
-        "钱外", date(1985, 3, 3), relationship="99", seq=7, status=ResidenceStatus.NON_HUKOU_HERE, hukou_here=False,
+        "钱外",
+        date(1985, 3, 3),
+        relationship="99",
+        seq=7,
+        status=ResidenceStatus.NON_HUKOU_HERE,
+        hukou_here=False,
         since=date(2020, 1, 1),
-    )  # fmt: skip
+    )
     applied = timezone.localdate() - timedelta(days=90)
     bad = [
         (make_decision(cast.village_a, cast.clerk_a, kind=MeetingKind.JOINT), "村民代表会议作出"),
@@ -156,9 +183,12 @@ def test_approval_needs_a_passed_decision_of_this_villages_meeting(cast, clerk_j
     for decision, words in bad:
         with pytest.raises(ValidationError) as exc:
             svc.approval_record(
-                actor=cast.clerk_a, jurisdiction=clerk_j, person=person, applied_on=applied,
+                actor=cast.clerk_a,
+                jurisdiction=clerk_j,
+                person=person,
+                applied_on=applied,
                 decision=decision,
-            )  # fmt: skip
+            )
         assert words in str(exc.value)
     assert not NonHukouApproval.objects.within(clerk_j).exists()
     ok = make_decision(cast.village_a, cast.clerk_a, kind=MeetingKind.REPRESENTATIVES)
@@ -168,7 +198,7 @@ def test_approval_needs_a_passed_decision_of_this_villages_meeting(cast, clerk_j
     assert approval.approved_on is not None
 
 
-def test_one_village_only(cast, clerk_j, register, make_election, vote_on):  # noqa: F811
+def test_one_village_only(cast, clerk_j, register, make_election, vote_on):
     election = make_election(vote_on)
     person = register("孙迁", date(1970, 1, 1), relationship="10", seq=8)
     other = make_election(vote_on + timedelta(days=30), region=cast.village_b)
@@ -195,7 +225,7 @@ def test_one_village_only(cast, clerk_j, register, make_election, vote_on):  # n
     assert not entry.removed
 
 
-def test_opt_in_and_manual_changes(cast, clerk_j, register, make_election, vote_on):  # noqa: F811
+def test_opt_in_and_manual_changes(cast, clerk_j, register, make_election, vote_on):
     election = make_election(vote_on)
     away = register(
         "周外出", date(1990, 6, 1), relationship="20", seq=9, status=ResidenceStatus.AWAY_FOR_WORK
@@ -205,9 +235,12 @@ def test_opt_in_and_manual_changes(cast, clerk_j, register, make_election, vote_
     assert generated_roll(election) == {home.pk: "a"}
     assert svc.judge_person(election, away).rule == el.NOT_OPTED_IN
     svc.optin_record(
-        actor=cast.clerk_a, jurisdiction=clerk_j, election=election, person=away,
+        actor=cast.clerk_a,
+        jurisdiction=clerk_j,
+        election=election,
+        person=away,
         opted_in_on=timezone.localdate(),
-    )  # fmt: skip
+    )
     assert generated_roll(election) == {home.pk: "a", away.pk: "b"}
     entry = VoterRollEntry.objects.get(election=election, person=home)
     with pytest.raises(ValidationError):
@@ -226,14 +259,18 @@ def test_opt_in_and_manual_changes(cast, clerk_j, register, make_election, vote_
     assert {"selfgov.roll.removed", "selfgov.roll.added", "selfgov.optin.recorded"} <= actions
 
 
-def test_deprivation_keeps_a_person_off(cast, clerk_j, register, make_election, vote_on):  # noqa: F811
+def test_deprivation_keeps_a_person_off(cast, clerk_j, register, make_election, vote_on):
     election = make_election(vote_on)
     person = register("郑某", date(1975, 1, 1), relationship="10", seq=11)
     svc.roll_generate(actor=cast.clerk_a, jurisdiction=clerk_j, election=election)
     svc.deprivation_record(
-        actor=cast.clerk_a, jurisdiction=clerk_j, person=person, since=date(2024, 1, 1),
-        until=vote_on, basis="（2023）吉0182刑初5号",
-    )  # fmt: skip
+        actor=cast.clerk_a,
+        jurisdiction=clerk_j,
+        person=person,
+        since=date(2024, 1, 1),
+        until=vote_on,
+        basis="（2023）吉0182刑初5号",
+    )
     entry = VoterRollEntry.objects.get(election=election, person=person)
     assert entry.removed and entry.removed_rule == el.DEPRIVED
     assert svc.judge_person(election, person).rule == el.DEPRIVED
