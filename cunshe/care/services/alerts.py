@@ -375,14 +375,27 @@ def _active_profiles(person_ids: Iterable[int]) -> dict[int, int]:
     return out
 
 
+def _event_note(source_event: TerminalEvent | None) -> str:
+    return f"event:{source_event.pk}" if source_event is not None else ""
+
+
 def _join(open_alert: Alert, *, at: datetime, source_event: TerminalEvent | None) -> None:
-    repeats = AlertStep.objects.filter(alert=open_alert, step__gte=REPEAT_STEP_BASE).count()
+    """Record a repeat on the open alert (once per source event: a redelivered message that
+    comes back here finds its repeat already recorded)."""
+    mark = _event_note(source_event)
+    repeats = list(
+        AlertStep.objects.filter(alert=open_alert, step__gte=REPEAT_STEP_BASE).values_list(
+            "note", flat=True
+        )
+    )
+    if mark and any(note.endswith(mark) for note in repeats):
+        return
     AlertStep.objects.create(
         alert=open_alert,
-        step=REPEAT_STEP_BASE + repeats + 1,
+        step=REPEAT_STEP_BASE + len(repeats) + 1,
         rung="repeat",
         at=at,
-        note="再次触发，已并入本告警",
+        note=f"再次触发，已并入本告警 {mark}".strip(),
     )
     audit(
         "care.alert.joined",

@@ -120,3 +120,17 @@ def test_a_wearer_without_an_active_profile_still_gets_an_alert(alerting):
 def test_unknown_kind_is_refused(alerting):
     with pytest.raises(ValueError):
         alert_raise(terminal=alerting.terminal, kind="fire", at=T0)
+
+
+def test_a_redelivered_repeat_is_recorded_once(alerting):
+    from cunshe.care.models import TerminalEvent
+
+    alert_raise(terminal=alerting.terminal, kind="sos", at=T0, now=T0)
+    with system_scope("test"):
+        event = TerminalEvent.objects.create(
+            terminal=alerting.terminal, event_id="e2", kind="sos", occurred_at=T0,
+            received_at=T0, source="http", region=alerting.terminal.region,
+        )  # fmt: skip
+    for _ in range(2):
+        assert alert_raise(terminal=alerting.terminal, kind="sos", at=T0, source_event=event) is None
+    assert AlertStep.objects.filter(rung="repeat").count() == 1
