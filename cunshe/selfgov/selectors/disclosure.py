@@ -61,9 +61,10 @@ def get_disclosure_for(
     jurisdiction: Jurisdiction | None, pk: int, *, need: str = VIEW
 ) -> Disclosure:
     """404 outside the jurisdiction, 403 (audited) inside without `need`."""
+    j = require_jurisdiction(jurisdiction)
     return get_scoped_or_404(
-        Disclosure.objects.select_related("region", "corrects", "matter", "published_by"),
-        require_jurisdiction(jurisdiction),
+        Disclosure.objects.within(j).select_related("region", "corrects", "matter", "published_by"),
+        j,
         need=need,
         pk=pk,
     )
@@ -72,9 +73,10 @@ def get_disclosure_for(
 def get_question_for(
     jurisdiction: Jurisdiction | None, pk: int, *, need: str
 ) -> DisclosureQuestion:
+    j = require_jurisdiction(jurisdiction)
     return get_scoped_or_404(
-        DisclosureQuestion.objects.select_related("disclosure"),
-        require_jurisdiction(jurisdiction),
+        DisclosureQuestion.objects.within(j).select_related("disclosure"),
+        j,
         need=need,
         pk=pk,
     )

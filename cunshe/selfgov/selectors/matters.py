@@ -46,7 +46,9 @@ def get_matter_for(jurisdiction: Jurisdiction | None, pk: int, *, need: str = VI
     """404 outside the jurisdiction, 403 (audited) inside without `need`; steps loaded."""
     j = require_jurisdiction(jurisdiction)
     return get_scoped_or_404(
-        Matter.objects.select_related("region", "created_by").prefetch_related(_with_steps()),
+        Matter.objects.within(j)
+        .select_related("region", "created_by")
+        .prefetch_related(_with_steps()),
         j,
         need=need,
         pk=pk,
