@@ -170,7 +170,11 @@ def parked_by_serial(jurisdiction: Jurisdiction | None, *, reviewed: bool = Fals
 
 def parked_messages(jurisdiction: Jurisdiction | None, serial: str, limit: int = 50) -> list:
     require_perm(jurisdiction, PARKED, action="care.permission.denied")
-    return list(ParkedEvent.objects.filter(serial=serial).order_by("-received_at", "-id")[:limit])
+    return list(
+        ParkedEvent.objects.filter(serial=serial)
+        .select_related("reviewed_by")
+        .order_by("-received_at", "-id")[:limit]
+    )
 
 
 def ingest_counts(
