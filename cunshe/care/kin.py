@@ -8,8 +8,9 @@ doubt:
 - the head's children (2x and 3x, except 28 女婿 and 38 儿媳) have the head and the head's spouse
   as parents (only the head when no spouse is registered);
 - grandchildren (40–44, 49) have as parents the one son or daughter of the head who has been
-  married, and that child's spouse (28/38) — when several married children live there, or
-  several in-laws, nothing is inferred and the grandchild is reported as unresolved;
+  married (marital status 2x/30/40), and that child's spouse (28/38) — when several married
+  children live there, several in-laws, or a child whose marital status is not recorded,
+  nothing is inferred and the grandchild is reported as unresolved;
 - the head's parents (50 父母, 51 父亲, 52 母亲, 57 继父, 58 继母) are the head's parents;
   53–56 (公公, 婆婆, 岳父, 岳母) are the spouse's parents; 51/52, 53/54, 55/56 are spouses.
 
@@ -34,6 +35,8 @@ HEAD_PARENTS = {"50", "51", "52", "57", "58"}
 SPOUSE_PARENTS = {"53", "54", "55", "56"}
 PARENT_COUPLES = (("51", "52"), ("53", "54"), ("55", "56"), ("57", "58"))
 NEVER_MARRIED = "10"
+# Married, remarried, widowed or divorced: a child of the head who may be a parent.
+EVER_MARRIED = {"20", "21", "22", "23", "30", "40"}
 
 
 @dataclass(frozen=True)
@@ -112,14 +115,16 @@ def infer(members: Iterable[Member]) -> Inference:
             spouses(a, b)
 
     grandchildren = of(GRANDCHILDREN)
-    married_children = [c for c in children if c.marital_status != NEVER_MARRIED]
+    married_children = [c for c in children if c.marital_status in EVER_MARRIED]
+    # A child of the head whose marital status is not recorded might be the parent too.
+    unknown = [c for c in children if c.marital_status not in EVER_MARRIED | {NEVER_MARRIED}]
     in_law = _one(in_laws)
     parents: list[Member] | None = None
-    if len(married_children) == 1 and len(in_laws) <= 1:
+    if len(married_children) == 1 and len(in_laws) <= 1 and not unknown:
         parents = [married_children[0], *([in_law] if in_law else [])]
         if in_law is not None:
             spouses(married_children[0], in_law)
-    elif not married_children and in_law is not None:
+    elif not married_children and not unknown and in_law is not None:
         parents = [in_law]
     if grandchildren:
         if parents is None:
