@@ -34,7 +34,13 @@ PERSONAL_MARKERS = (
 
 # Pages that publish a village's public information on purpose (the catalogue lists, the public
 # problem list, the status lookup, Open311): place names may appear, personal data may not.
-PUBLIC_DATA_PREFIXES = ("/desk/villages/", "/desk/catalogue/", "/desk/status/", "/open311/")
+PUBLIC_DATA_PREFIXES = (
+    "/desk/villages/",
+    "/desk/catalogue/",
+    "/desk/status/",
+    "/open311/",
+    "/gov/villages/",
+)
 
 # Pages an anonymous visitor may open (they carry no personal data).
 PUBLIC_PREFIXES = (

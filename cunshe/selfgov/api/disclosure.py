@@ -212,7 +212,7 @@ def question_answer(request: HttpRequest, question_id: Id, payload: AnswerIn) ->
     question = selectors.get_question_for(j, question_id, need=services.DISCLOSE)
     services.question_answer(actor=request.user, jurisdiction=j, question=question,
                              answer=payload.answer)  # fmt: skip
-    return DisclosureQuestion.objects.select_related("asked_by").get(pk=question_id)
+    return DisclosureQuestion.objects.within(j).select_related("asked_by").get(pk=question_id)
 
 
 @router.post(
@@ -223,4 +223,4 @@ def question_hide(request: HttpRequest, question_id: Id, payload: HideIn) -> Dis
     question = selectors.get_question_for(j, question_id, need=services.DISCLOSE)
     services.question_hide(actor=request.user, jurisdiction=j, question=question,
                            reason=payload.reason)  # fmt: skip
-    return DisclosureQuestion.objects.select_related("asked_by").get(pk=question_id)
+    return DisclosureQuestion.objects.within(j).select_related("asked_by").get(pk=question_id)

@@ -85,9 +85,9 @@ def get_question_for(
 def staff_questions(item: Disclosure) -> list[DisclosureQuestion]:
     """All questions on an item, hidden ones too, with asker and answerer (staff only)."""
     return list(
-        DisclosureQuestion.objects.filter(disclosure_id=item.pk)
-        .select_related("asked_by", "answered_by", "hidden_by")
-        .order_by("asked_at", "id")
+        item.questions.select_related("asked_by", "answered_by", "hidden_by").order_by(
+            "asked_at", "id"
+        )
     )
 
 
@@ -193,7 +193,7 @@ def public_item(code: str, pk: int) -> Disclosure:
 def public_questions(item: Disclosure) -> list[DisclosureQuestion]:
     """The item's questions that are not hidden, without asker, answerer or anything of them."""
     return list(
-        DisclosureQuestion.objects.filter(disclosure_id=item.pk, hidden=False)
+        item.questions.filter(hidden=False)
         .only(*_PUBLIC_QUESTION_FIELDS)
         .order_by("asked_at", "id")
     )

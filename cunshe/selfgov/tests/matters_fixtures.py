@@ -21,7 +21,7 @@ from cunshe.selfgov.models import AgendaItem, Decision, Meeting, MeetingKind, St
 from cunshe.selfgov.services import disclosure as disclosure_services
 from cunshe.selfgov.services import matters as matter_services
 
-__all__ = ["aware", "js", "make_decision", "make_meeting", "new_matter", "walk"]
+__all__ = ["aware", "clock", "js", "make_decision", "make_meeting", "new_matter", "walk"]
 
 
 def jurisdiction_of(user):  # type: ignore[no-untyped-def]
@@ -125,3 +125,20 @@ def walk(cast, js, make_meeting, make_decision):  # type: ignore[no-untyped-def]
 
 def aware(y: int, m: int, d: int, hour: int = 9) -> datetime:
     return timezone.make_aware(datetime(y, m, d, hour))
+
+
+@pytest.fixture
+def clock(monkeypatch):  # type: ignore[no-untyped-def]
+    """clock.move_to(aware_datetime): timezone.now() (and so localdate) answers that time."""
+
+    real = timezone.now
+
+    class Clock:
+        def move_to(self, when: datetime) -> None:
+            monkeypatch.setattr(timezone, "now", lambda: when)
+
+        def reset(self) -> None:
+            # Role assignments start today (really): lookups of who holds a role need it.
+            monkeypatch.setattr(timezone, "now", real)
+
+    return Clock()
