@@ -9,7 +9,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from cunshe.core.access import get_scoped_or_404, require_perm
+from cunshe.core.access import require_jurisdiction, require_perm
 from cunshe.core.fields import blind_index_for
 from cunshe.core.jurisdiction import Jurisdiction
 from cunshe.core.masking import mask_id_number
@@ -43,7 +43,13 @@ def elections_for(j: Jurisdiction) -> QuerySet[Election]:
 
 
 def election_for(j: Jurisdiction, pk: int) -> Election:
-    return get_scoped_or_404(Election.objects.select_related("region"), j, need=VIEW, pk=pk)
+    """404 outside the jurisdiction, 403 (audited) inside it without selfgov.view."""
+    j = require_jurisdiction(j)
+    election = Election.objects.within(j).select_related("region").filter(pk=pk).first()
+    if election is None:
+        raise Http404
+    require_perm(j, VIEW)
+    return election
 
 
 def person_by_id_number(j: Jurisdiction, id_number: str, village_code: str) -> Person | None:
@@ -196,7 +202,11 @@ def recalls_for(j: Jurisdiction) -> QuerySet[RecallPetition]:
 
 
 def recall_for(j: Jurisdiction, pk: int) -> RecallPetition:
-    return get_scoped_or_404(RecallPetition.objects, j, need=VIEW, pk=pk)
+    j = require_perm(j, VIEW)
+    petition = RecallPetition.objects.within(j).filter(pk=pk).first()
+    if petition is None:
+        raise Http404
+    return petition
 
 
 def objection_for(election: Election, pk: int) -> RollObjection:
