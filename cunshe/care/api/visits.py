@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, File, Form, Path, Query, Router, Schema
+from ninja import Field, File, Form, Path, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import field_validator
 
@@ -158,7 +158,7 @@ def visit_create(
     request: HttpRequest,
     payload: Form[VisitIn],
     photos: File[list[UploadedFile]] = None,  # type: ignore[assignment]
-) -> tuple[int, dict[str, Any]]:
+) -> Status:
     j = scope(request)
     p = access.get_profile_for(j, payload.profile, need=svc.VISIT)
     carer = None
@@ -182,7 +182,7 @@ def visit_create(
         carer=carer,
         photos=photos or [],
     )
-    return 201, _visit(visit)
+    return Status(201, _visit(visit))
 
 
 @router.get("/due", response=DueListOut, summary="待探访与逾期（我负责的或按村），按关爱人员计数")

@@ -52,6 +52,9 @@ def county_officer(cast):  # type: ignore[no-untyped-def]
     from cunshe.accounts.roles import Role
 
     def make(department):  # type: ignore[no-untyped-def]
+        existing = User.objects.filter(username=f"county_{department}").first()
+        if existing is not None:
+            return existing
         user = User.objects.create_user(
             username=f"county_{department}", password="x-unused-123", display_name=department
         )
