@@ -906,7 +906,8 @@ def candidate_add(
     round: int = 1,
 ) -> Candidate:
     _require(jurisdiction, election.region_code)
-    _open(election)
+    if election.status == Election.Status.CANCELLED:
+        raise ValidationError(_("该选举已取消。"))
     if not position.strip():
         raise ValidationError({"position": _("请填写职位。")})
     if not VoterRollEntry.objects.filter(election=election, person=person, removed=False).exists():

@@ -62,7 +62,7 @@ def scene(cast, clerk_j, register, make_election, vote_on):
 
 
 def test_clerk_generates_the_roll_on_the_page(client_as, scene):
-    election, adult, young, newcomer = scene
+    election, adult, young, _newcomer = scene
     c = client_as("clerk_a")
     r = c.post(
         reverse("selfgov:election_action", args=[election.pk, "generate"]),
@@ -175,7 +175,7 @@ def test_roll_page_query_count_is_fixed(client_as, cast, clerk_j, make_election,
 
 
 def test_api_roll_and_check(client_as, cast, clerk_j, scene):
-    election, adult, young, newcomer = scene
+    election, adult, young, _newcomer = scene
     c = client_as("clerk_a")
     base = f"/api/v1/selfgov/elections/{election.pk}"
     r = c.post(base + "/roll/generate", {}, content_type="application/json")
