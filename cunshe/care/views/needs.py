@@ -201,6 +201,8 @@ def need_settle(request: HttpRequest, pk: int) -> HttpResponse:
         if done is not None:
             messages.success(request, _("需求已办结。"))
             return redirect("care:need_detail", pk=need.pk)
+    for error in form.non_field_errors():
+        messages.error(request, error)  # also when the form is no longer shown (settled)
     ctx = _detail_context(j, need)
     ctx["settle_form"] = form
     return render(request, "care/need_detail.html", ctx, status=400)
