@@ -47,7 +47,12 @@ def _ensure_groups(regions: dict[str, Region]) -> int:
 
 @transaction.atomic
 def demo_seed(
-    *, seed: int = 1, population: bool = True, servicedesk: bool = True
+    *,
+    seed: int = 1,
+    population: bool = True,
+    servicedesk: bool = True,
+    care: bool = True,
+    selfgov: bool = True,
 ) -> dict[str, int]:
     """Create the demo cast (and, as later issues add them, their data) from `seed`.
     Counts of register rows appear only when some were added, so a second run says {…: 0}."""
@@ -82,5 +87,13 @@ def demo_seed(
             counts.update(added)
             if servicedesk:
                 counts.update(seed_servicedesk(seed=seed))
+            if care:
+                from cunshe.demo.care import seed_care
+
+                counts.update(seed_care(seed=seed))
+            if selfgov:
+                from cunshe.demo.selfgov import seed_selfgov
+
+                counts.update(seed_selfgov(seed=seed))
         audit("demo.seed.completed", detail={"seed": seed, **counts})
     return counts
