@@ -27,7 +27,8 @@ def sos(alerting):  # type: ignore[no-untyped-def]
 
 def test_list_and_detail(client_as, cast, sos, django_assert_max_num_queries):
     client = client_as(cast.clerk_a)
-    with django_assert_max_num_queries(14):
+    # Session, role, the board's 3 queries, the read's audit event (+ advisory lock on PG).
+    with django_assert_max_num_queries(15):
         body = client.get(URL).json()
     assert body["open"] == 1 and body["total"] == 1
     (item,) = body["items"]
