@@ -15,7 +15,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cunshe.core.access import get_scoped_or_404, require_perm
+from cunshe.core.access import get_scoped_or_404, require_jurisdiction, require_perm
 from cunshe.core.jurisdiction import Jurisdiction
 from cunshe.regions.models import Level, Region
 from cunshe.residents.codes import ResidenceStatus
@@ -74,6 +74,16 @@ def search_people(
     return list(qs.order_by("name_pinyin", "id")[:limit])
 
 
+def person_in(jurisdiction: Jurisdiction, region_code: str, pk: int) -> Person | None:
+    """A person of the village or group `region_code` (household loaded), or None."""
+    return (
+        Person.objects.within(jurisdiction)
+        .filter(pk=pk, region_code__startswith=region_code)
+        .select_related("household")
+        .first()
+    )
+
+
 # --- bodies -------------------------------------------------------------------------------------
 
 
@@ -105,7 +115,8 @@ def bodies_for(jurisdiction: Jurisdiction, *, village_code: str = "") -> QuerySe
 
 def get_body_for(jurisdiction: Jurisdiction | None, pk: int, *, need: str = VIEW) -> Body:
     """One body: 404 outside the jurisdiction, 403 (audited) inside it without `need`."""
-    return get_scoped_or_404(Body.objects.select_related("region"), jurisdiction, need=need, pk=pk)
+    j = require_jurisdiction(jurisdiction)
+    return get_scoped_or_404(Body.objects.within(j).select_related("region"), j, need=need, pk=pk)
 
 
 def current_q(on: date, prefix: str = "") -> Q:

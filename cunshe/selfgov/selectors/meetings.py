@@ -19,7 +19,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from cunshe.core.access import get_scoped_or_404, require_perm
+from cunshe.core.access import get_scoped_or_404, require_jurisdiction, require_perm
 from cunshe.core.jurisdiction import Jurisdiction
 from cunshe.residents.codes import PARTY_MEMBER
 from cunshe.residents.models import Person
@@ -66,8 +66,9 @@ def meetings_for(jurisdiction: Jurisdiction | None, *, status: str = "") -> Quer
 
 def get_meeting_for(jurisdiction: Jurisdiction | None, pk: int, *, need: str = VIEW) -> Meeting:
     """One meeting: 404 outside the jurisdiction, 403 (audited) inside it without `need`."""
+    j = require_jurisdiction(jurisdiction)
     return get_scoped_or_404(
-        Meeting.objects.select_related("region", "body"), jurisdiction, need=need, pk=pk
+        Meeting.objects.within(j).select_related("region", "body"), j, need=need, pk=pk
     )
 
 
