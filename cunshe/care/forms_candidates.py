@@ -52,7 +52,9 @@ class ConfirmForm(forms.Form):
         label=_("核实情况"),
         required=False,
         max_length=300,
-        widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
+        widget=forms.TextInput(
+            attrs={"class": "form-control form-control-sm", "placeholder": _("核实情况（可不填）")}
+        ),
     )
 
 
@@ -74,7 +76,7 @@ class KinAddForm(forms.Form):
         widget=forms.Select(attrs={"class": "form-select"}),
     )
     relative = forms.TypedChoiceField(
-        label=_("是谁的父母或配偶（本户成员）"),
+        label=_("其父母或配偶是（本户成员）"),
         required=False,
         coerce=int,
         empty_value=None,
