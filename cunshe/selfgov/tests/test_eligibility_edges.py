@@ -1,7 +1,6 @@
 """Every election threshold at its exact edge, table-driven (pure functions, no database), and
 the services' refusals at the same edges."""
 
-
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -9,7 +8,8 @@ from datetime import date, timedelta
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from hypothesis import given
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from cunshe.selfgov import eligibility as el
@@ -40,6 +40,7 @@ def test_age_edge(born, vote_on, eligible):
         assert verdict.rule == el.AGE and "第十三条" in verdict.reason
 
 
+@hsettings(suppress_health_check=[HealthCheck.too_slow], deadline=None, max_examples=300)
 @given(
     born=st.dates(min_value=date(1990, 1, 1), max_value=date(2015, 12, 31)),
     vote_on=st.dates(min_value=date(2020, 1, 1), max_value=date(2035, 12, 31)),
