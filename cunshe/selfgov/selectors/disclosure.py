@@ -29,7 +29,7 @@ PAGE_SIZE = 30
 MAX_PAGE = 200
 _DAYS_120 = timedelta(days=120)
 # The public page never loads who asked, answered, published or hid anything.
-_PUBLIC_QUESTION_FIELDS = ("pk", "disclosure_id", "question", "asked_at", "answer", "answered_at")
+_PUBLIC_QUESTION_FIELDS = ("id", "disclosure_id", "question", "asked_at", "answer", "answered_at")
 
 
 def public_scope(code: str) -> Jurisdiction:
@@ -156,14 +156,14 @@ def public_items(code: str, *, category: str = "", page: int = 1) -> tuple[list[
         Disclosure.objects.within(public_scope(code))
         .select_related("corrects")
         .only(
-            "pk",
+            "id",
             "region_code",
             "category",
             "title",
             "period_start",
             "period_end",
             "published_at",
-            "corrects__pk",
+            "corrects__id",
             "corrects__title",
             "matter",
         )

@@ -68,7 +68,7 @@ def disclosure_desk(request: HttpRequest) -> HttpResponse:
         request,
         "selfgov/disclosure_desk.html",
         {
-            "items": rows[:PAGE_SIZE],
+            "rows": rows[:PAGE_SIZE],
             "more": len(rows) > PAGE_SIZE,
             "page": page,
             "category": category,

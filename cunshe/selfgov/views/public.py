@@ -59,7 +59,7 @@ def village_disclosures(request: HttpRequest, code: str) -> HttpResponse:
         "selfgov/public_disclosures.html",
         {
             "village": village,
-            "items": items,
+            "rows": items,
             "more": more,
             "page": page,
             "category": category,
