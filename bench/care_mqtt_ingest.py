@@ -151,12 +151,14 @@ def _counted() -> dict[str, int]:
     )
 
 
-def _consumer(url: str, broker: str, prefix: str, client_id: str) -> subprocess.Popen:
+def _consumer(
+    url: str, broker: str, prefix: str, client_id: str, connections: int
+) -> subprocess.Popen:
     env = dict(os.environ, DATABASE_URL=url)
     log = open(ROOT / "var" / "bench_care_mqtt_consumer.log", "w")
     return subprocess.Popen(
         [PY, "manage.py", "care_mqtt_consume", "--url", broker, "--prefix", prefix,
-         "--client-id", client_id, "--log-every", "5"],
+         "--client-id", client_id, "--log-every", "5", "--connections", str(connections)],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
 
@@ -199,6 +201,7 @@ def main() -> None:
     parser.add_argument("--rates", default="500,1000,2000,0")
     parser.add_argument("--dup", type=float, default=0.01)
     parser.add_argument("--broker", default="mqtt://127.0.0.1:1883")
+    parser.add_argument("--connections", type=int, default=1, help="the consumer's sessions")
     args = parser.parse_args()
     rates = [float(r) for r in args.rates.split(",")]
     rnd = random.Random(5)  # noqa: S311 - synthetic load
@@ -215,7 +218,7 @@ def main() -> None:
     run = uuid.uuid4().hex[:8]
     prefix, client_id = f"bench-{run}/cunshe/v1", f"cunshe-bench-{run}"
     broker = mqtt.parse_url(args.broker)
-    consumer = _consumer(url, args.broker, prefix, client_id)
+    consumer = _consumer(url, args.broker, prefix, client_id, args.connections)
     pub = paho.Client(callback_api_version=paho.CallbackAPIVersion.VERSION2)
     pub.max_inflight_messages_set(100)
     pub.connect(broker.host, broker.port)
@@ -233,7 +236,8 @@ def main() -> None:
         if not _counted():
             sys.exit("the consumer did not start: see var/bench_care_mqtt_consumer.log")
         time.sleep(1)
-        print(f"{args.db}: {args.terminals} terminals, {args.events} events, dup {args.dup:.0%}")
+        print(f"{args.db}: {args.terminals} terminals, {args.events} events, dup {args.dup:.0%}, "
+              f"consumer with {args.connections} connection(s)")  # fmt: skip
         print(f"{'offered/s':>10} {'sent':>7} {'unique':>7} {'stored':>7} {'dups':>6} "
               f"{'sustained/s':>12}  no loss")  # fmt: skip
         per_phase = args.events // len(rates)

@@ -8,7 +8,8 @@ At-least-once, end to end:
   copies are counted as duplicates and change nothing);
 - batches of up to `batch_size` messages or `batch_ms` milliseconds; a batch is also closed when
   the stream pauses for `idle_ms` (the broker sends only so many unacknowledged messages at a
-  time — Mosquitto's max_inflight_messages, 20 by default — and waits for our acks);
+  time — Mosquitto's max_inflight_messages, 20 by default — and waits for our acks; several
+  `connections` in a shared subscription widen that window);
 - paho reconnects by itself with a growing delay; acknowledgements for messages received on an
   earlier connection are not sent (their ids belong to that connection: the broker redelivers);
 - a message that is not even JSON is rejected and counted like any other bad input;
@@ -87,6 +88,7 @@ class _Received:
     mid: int
     qos: int
     generation: int
+    link: int = 0
 
 
 @dataclass
@@ -101,33 +103,15 @@ class Totals:
         return f"received {self.received} in {self.batches} batches ({parts})"
 
 
-class Consumer:
-    """One consumer connection. `connect()` starts paho's network thread; `run()` ingests in the
-    calling thread (which owns the database connection) until `stop` is set."""
+class _Link:
+    """One connection to the broker (a consumer has one, or several in a shared subscription)."""
 
-    def __init__(
-        self,
-        broker: Broker,
-        *,
-        client_id: str = DEFAULT_CLIENT_ID,
-        prefix: str | None = None,
-        share_group: str = "",
-        batch_size: int = 500,
-        batch_ms: int = 200,
-        idle_ms: int = 20,
-        keepalive: int = 30,
-    ) -> None:
-        self.broker = broker
-        self.topic = subscription(prefix, share_group)
-        self.batch_size = batch_size
-        self.batch_ms = batch_ms
-        self.idle_ms = idle_ms
-        self.keepalive = keepalive
-        self.totals = Totals()
-        self.subscribed = threading.Event()
-        self._queue: queue.Queue[_Received] = queue.Queue()
-        self._generation = 0
-        self._lock = threading.Lock()
+    def __init__(self, consumer: Consumer, index: int, client_id: str) -> None:
+        self.consumer = consumer
+        self.index = index
+        self.generation = 0
+        self.subscribed = False
+        broker = consumer.broker
         self.client = paho.Client(
             callback_api_version=paho.CallbackAPIVersion.VERSION2,
             client_id=client_id,
@@ -145,50 +129,106 @@ class Consumer:
         self.client.on_subscribe = self._on_subscribe
         self.client.on_message = self._on_message
 
-    # --- paho's thread ----------------------------------------------------------------------
+    # paho's network thread calls these.
 
     def _on_connect(self, client: Any, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
+        c = self.consumer
         if reason.is_failure:
-            logger.warning("MQTT connection to %s refused: %s", self.broker, reason)
+            logger.warning("MQTT connection to %s refused: %s", c.broker, reason)
             return
-        with self._lock:
-            self._generation += 1
+        with c._lock:
+            self.generation += 1
         logger.info(
             "Connected to %s (session present: %s); subscribing to %s",
-            self.broker,
+            c.broker,
             getattr(flags, "session_present", "?"),
-            self.topic,
+            c.topic,
         )
-        client.subscribe(self.topic, qos=1)
+        client.subscribe(c.topic, qos=1)
 
     def _on_disconnect(
         self, client: Any, userdata: Any, flags: Any, reason: Any, props: Any
     ) -> None:
-        self.subscribed.clear()
+        with self.consumer._lock:
+            self.subscribed = False
+            self.consumer._update_subscribed()
         if reason.is_failure:
             logger.warning("MQTT connection lost (%s); paho reconnects with backoff", reason)
 
     def _on_subscribe(self, client: Any, userdata: Any, mid: int, reasons: Any, props: Any) -> None:
         if any(r.is_failure for r in reasons):
-            logger.error("The broker refused the subscription to %s: %s", self.topic, reasons)
+            logger.error(
+                "The broker refused the subscription to %s: %s", self.consumer.topic, reasons
+            )
             return
-        self.subscribed.set()
+        with self.consumer._lock:
+            self.subscribed = True
+            self.consumer._update_subscribed()
 
     def _on_message(self, client: Any, userdata: Any, msg: paho.MQTTMessage) -> None:
-        with self._lock:
-            generation = self._generation
-        self._queue.put(_Received(msg.topic, msg.payload, msg.mid, msg.qos, generation))
+        with self.consumer._lock:
+            generation = self.generation
+        self.consumer._queue.put(
+            _Received(msg.topic, msg.payload, msg.mid, msg.qos, generation, self.index)
+        )
+
+
+class Consumer:
+    """One consumer process. `connect()` starts paho's network thread(s); `run()` ingests in the
+    calling thread (which owns the database connection) until `stop` is set.
+
+    `connections` > 1 opens that many sessions (client ids `<client_id>-<n>`) in an MQTT shared
+    subscription: the broker lets each session have only so many unacknowledged messages in
+    flight, so several sessions fill bigger batches. Keep the number fixed for a deployment:
+    a persistent session that no longer connects keeps its share of queued messages."""
+
+    def __init__(
+        self,
+        broker: Broker,
+        *,
+        client_id: str = DEFAULT_CLIENT_ID,
+        prefix: str | None = None,
+        share_group: str = "",
+        connections: int = 1,
+        batch_size: int = 500,
+        batch_ms: int = 200,
+        idle_ms: int = 5,
+        keepalive: int = 30,
+    ) -> None:
+        if connections > 1 and not share_group:
+            share_group = client_id
+        self.broker = broker
+        self.topic = subscription(prefix, share_group)
+        self.batch_size = batch_size
+        self.batch_ms = batch_ms
+        self.idle_ms = idle_ms
+        self.keepalive = keepalive
+        self.totals = Totals()
+        self.subscribed = threading.Event()
+        self._queue: queue.Queue[_Received] = queue.Queue()
+        self._lock = threading.Lock()
+        ids = [client_id] if connections == 1 else [f"{client_id}-{n}" for n in range(connections)]
+        self.links = [_Link(self, n, cid) for n, cid in enumerate(ids)]
+
+    def _update_subscribed(self) -> None:
+        # under self._lock
+        if all(link.subscribed for link in self.links):
+            self.subscribed.set()
+        else:
+            self.subscribed.clear()
 
     # --- the consumer's thread ------------------------------------------------------------
 
     def connect(self) -> None:
-        self.client.connect_async(self.broker.host, self.broker.port, keepalive=self.keepalive)
-        self.client.loop_start()
+        for link in self.links:
+            link.client.connect_async(self.broker.host, self.broker.port, keepalive=self.keepalive)
+            link.client.loop_start()
 
     def close(self) -> None:
-        """Disconnect (unacknowledged messages stay with the broker) and stop paho's thread."""
-        self.client.disconnect()
-        self.client.loop_stop()
+        """Disconnect (unacknowledged messages stay with the broker) and stop paho's threads."""
+        for link in self.links:
+            link.client.disconnect()
+            link.client.loop_stop()
 
     def pending(self) -> int:
         return self._queue.qsize()
@@ -228,12 +268,12 @@ class Consumer:
 
     def _ack(self, batch: list[_Received]) -> None:
         with self._lock:
-            generation = self._generation
+            generations = [link.generation for link in self.links]
         for m in batch:
             # An id from an earlier connection means nothing on this one: the broker will
             # redeliver that message, and ingestion will count it as a duplicate.
-            if m.qos > 0 and m.generation == generation:
-                self.client.ack(m.mid, m.qos)
+            if m.qos > 0 and m.generation == generations[m.link]:
+                self.links[m.link].client.ack(m.mid, m.qos)
                 self.totals.acked += 1
 
     def process_once(self, stop: threading.Event, wait: float = 0.5) -> int:

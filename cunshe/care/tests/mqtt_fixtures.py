@@ -71,8 +71,10 @@ def broker(settings) -> Iterator[SimpleNamespace]:  # type: ignore[no-untyped-de
 
     def consumer(name: str = "c", **kwargs) -> mqtt.Consumer:  # type: ignore[no-untyped-def]
         client_id = f"cunshe-test-{run}-{name}"
-        if client_id not in client_ids:
-            client_ids.append(client_id)
+        n = kwargs.get("connections", 1)
+        for cid in [client_id] if n == 1 else [f"{client_id}-{k}" for k in range(n)]:
+            if cid not in client_ids:
+                client_ids.append(cid)
         c = mqtt.Consumer(b, client_id=client_id, prefix=prefix, **kwargs)
         made.append(c)
         return c

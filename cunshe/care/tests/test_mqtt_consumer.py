@@ -143,3 +143,15 @@ def test_topic_and_subscription_follow_the_prefix(settings):
     assert ingest.serial_from_topic("x/v1/terminals/T-1/events") == "T-1"
     assert mqtt.subscription() == "x/v1/terminals/+/events"
     assert mqtt.subscription(share_group="g") == "$share/g/x/v1/terminals/+/events"
+
+
+@pytest.mark.mqtt
+def test_several_connections_share_the_stream_and_store_each_message_once(broker, terminal):
+    c = _started(broker.consumer("shared", connections=3))
+    assert c.topic.startswith("$share/")
+    for i in range(30):
+        broker.publish("T-0001", raw(message(event_id=f"s-{i}")))
+    totals = _run_until(c, 30)
+    assert totals.outcomes == {"accepted": 30}
+    assert totals.acked == 30
+    assert len(_stored()) == 30

@@ -23,9 +23,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--share-group", default="", help="MQTT shared subscription group (several consumers)"
         )
+        parser.add_argument(
+            "--connections",
+            type=int,
+            default=1,
+            help="sessions in a shared subscription (each gets the broker's in-flight window)",
+        )
         parser.add_argument("--batch-size", type=int, default=500)
         parser.add_argument("--batch-ms", type=int, default=200)
-        parser.add_argument("--idle-ms", type=int, default=20)
+        parser.add_argument("--idle-ms", type=int, default=5)
         parser.add_argument("--log-every", type=float, default=60.0, help="seconds between counts")
 
     def handle(self, *args: Any, **opts: Any) -> None:
@@ -42,12 +48,15 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         if not 1 <= opts["batch_size"] <= 5000:
             raise CommandError("--batch-size must be between 1 and 5000")
+        if not 1 <= opts["connections"] <= 32:
+            raise CommandError("--connections must be between 1 and 32")
         logging.getLogger("cunshe.care").setLevel(logging.INFO)
         consumer = mqtt.Consumer(
             broker,
             client_id=opts["client_id"],
             prefix=opts["prefix"] or None,
             share_group=opts["share_group"],
+            connections=opts["connections"],
             batch_size=opts["batch_size"],
             batch_ms=opts["batch_ms"],
             idle_ms=opts["idle_ms"],
