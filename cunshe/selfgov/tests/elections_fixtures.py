@@ -68,8 +68,12 @@ class _Ids:
         self.used: dict[tuple[str, date], int] = {}
 
     def make(self, region6: str, born: date, sex: str) -> str:
-        seq = self.used.get((region6, born), 0)
-        self.used[(region6, born)] = seq + 1
+        """500 numbers per region code and birth date; then the next county code of 22xx."""
+        n = self.used.get((region6, born), 0)
+        self.used[(region6, born)] = n + 1
+        block, seq = divmod(n, 500)
+        if block:
+            region6 = f"22{block // 90 + 1:02d}{block % 90 + 10:02d}"
         return idcard.make(region6, born, seq, sex)
 
 
