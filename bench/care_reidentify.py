@@ -102,25 +102,38 @@ def _events(total: int, rng: random.Random, start: date, end: date) -> tuple[lis
     )
     states = {r[0]: (r[1], r[2], State(**dict(zip(fields, r[3:], strict=True)))) for r in rows}
     ids = list(states)
-    days = (end - start).days
-    picks: dict[int, list[date]] = defaultdict(list)
-    for _ in range(total):
-        picks[rng.choice(ids)].append(start + timedelta(days=rng.randint(0, days)))
-    event_rows, changed = [], set()
-    for pk, dates in picks.items():
-        region_id, region_code, state = states[pk]
-        for n, day in enumerate(sorted(dates)):
-            options = NEXT.get(state.residence_status)
-            if not options:
-                break
-            kind = rng.choice(options)
-            state = apply(state, EventFacts(id=n, kind=kind, occurred_on=day,
-                                            destination="外地" if kind in ("leave_work", "move_out") else ""))  # fmt: skip  # noqa: E501
-            event_rows.append({"person_id": pk, "region_id": region_id, "region_code": region_code,
-                               "kind": kind, "occurred_on": day, "recorded_by_id": None,
-                               "destination": "外地" if kind in ("leave_work", "move_out") else ""})  # fmt: skip  # noqa: E501
-        states[pk] = (region_id, region_code, state)
-        changed.add(pk)
+    event_rows: list[dict] = []
+    changed: set[int] = set()
+    last: dict[int, date] = {}
+    # Rounds of random picks until `total` events are written: a pick on a person who moved
+    # out or died (no event allowed any more) is dropped and drawn again in the next round.
+    while len(event_rows) < total and ids:
+        picks: dict[int, int] = defaultdict(int)
+        for _ in range(total - len(event_rows)):
+            picks[rng.choice(ids)] += 1
+        for pk, count in picks.items():
+            region_id, region_code, state = states[pk]
+            lo = last.get(pk)
+            first = start if lo is None else lo + timedelta(days=1)
+            if first > end:
+                continue
+            span = (end - first).days
+            for day in sorted(first + timedelta(days=rng.randint(0, span)) for _ in range(count)):
+                options = NEXT.get(state.residence_status)
+                if not options or len(event_rows) >= total:
+                    break
+                kind = rng.choice(options)
+                where = "外地" if kind in ("leave_work", "move_out") else ""
+                state = apply(
+                    state, EventFacts(id=0, kind=kind, occurred_on=day, destination=where)
+                )
+                event_rows.append({"person_id": pk, "region_id": region_id,
+                                   "region_code": region_code, "kind": kind, "occurred_on": day,
+                                   "recorded_by_id": None, "destination": where})  # fmt: skip
+                last[pk] = day
+                changed.add(pk)
+            states[pk] = (region_id, region_code, state)
+        ids = [i for i in ids if NEXT.get(states[i][2].residence_status)]
     for i in range(0, len(event_rows), 5000):
         bulk.insert(ResidenceEvent, event_rows[i : i + 5000], returning_ids=False)
     people = []
