@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Serve the demo: gunicorn in the foreground, the task worker and the scheduler beside it.
-# Ctrl-C (or any exit) stops all three.
+# Serve the demo: gunicorn in the foreground, the task worker and the scheduler beside it, and
+# the care terminals' MQTT consumer when CUNSHE_MQTT_URL is set (without a broker, terminals
+# still post to /api/v1/care/terminals/events). Ctrl-C (or any exit) stops them all.
 set -euo pipefail
 HOST="${HOST:-127.0.0.1}"
 PORT="${PORT:-8000}"
@@ -10,7 +11,13 @@ mkdir -p var/log
 worker=$!
 .venv/bin/python manage.py scheduler > var/log/scheduler.log 2>&1 &
 scheduler=$!
-trap 'kill $worker $scheduler 2>/dev/null || true' EXIT INT TERM
+mqtt=""
+if [ -n "${CUNSHE_MQTT_URL:-}" ]; then
+  .venv/bin/python manage.py care_mqtt_consume --connections 4 > var/log/mqtt.log 2>&1 &
+  mqtt=$!
+  echo "Consuming terminal events from $CUNSHE_MQTT_URL (log in var/log/mqtt.log)"
+fi
+trap 'kill $worker $scheduler $mqtt 2>/dev/null || true' EXIT INT TERM
 echo "Serving 村社通 at http://$HOST:$PORT  (worker and scheduler logs in var/log/; Ctrl-C stops)"
 .venv/bin/gunicorn cunshe.wsgi:application --bind "$HOST:$PORT" \
     --workers 2 --threads 4 --access-logfile - --log-level warning
