@@ -14,7 +14,7 @@ from cunshe.selfgov.selectors import meetings as sel
 
 BASIS = {
     "adults": gettext_lazy("成年村民"),
-    "households": gettext_lazy("户"),
+    "households": gettext_lazy("户代表"),
     "members": gettext_lazy("组成人员"),
 }
 
@@ -99,7 +99,7 @@ def build_minutes(meeting: Meeting) -> PdfDocument:
     doc.table(
         [_("序号"), _("议题"), _("决议"), _("到会"), _("赞成"), _("反对"), _("弃权"), _("结果")],
         table,
-        widths=[5, 20, 35, 7, 7, 7, 7, 10],
+        widths=[7, 20, 33, 7, 7, 7, 7, 10],
     )
     doc.paragraph(
         _("决定须经到会人员的过半数同意。表决方式：记名表决的议题另存逐人表决记录。"), small=True

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, Path, Query, Router, Schema
+from ninja import Field, Path, Query, Router, Schema, Status
 from ninja.errors import AuthenticationError
 from ninja.pagination import paginate
 
@@ -139,7 +139,7 @@ def body_create(request: HttpRequest, payload: BodyIn) -> Any:
         raise ApiError(404, "not_found", "没有找到该村（组），或您无权管理。")
     body = svc.body_create(actor=request.user, jurisdiction=j, region=region,
                            **payload.dict(exclude={"region_code"}))  # fmt: skip
-    return 201, _detail(j, body)
+    return Status(201, _detail(j, body))
 
 
 @router.get("/{body_id}", response=BodyDetailOut, summary="自治组织详情（成员与组成提示）")
@@ -158,7 +158,7 @@ def member_add(request: HttpRequest, body_id: Id, payload: MemberIn) -> Any:
     m = svc.membership_add(actor=request.user, jurisdiction=j, body=body, person=person,
                            **payload.dict(exclude={"person_id"}))  # fmt: skip
     m.is_current = m.start <= timezone.localdate() and m.end is None  # type: ignore[attr-defined]
-    return 201, m
+    return Status(201, m)
 
 
 @router.post("/{body_id}/members/{membership_id}/end", response=MemberOut, summary="终止任职")

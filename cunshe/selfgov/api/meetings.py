@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
-from ninja import Field, Path, Query, Router, Schema
+from ninja import Field, Path, Query, Router, Schema, Status
 from ninja.errors import AuthenticationError
 from ninja.pagination import paginate
 
@@ -232,7 +232,7 @@ def meeting_convene(request: HttpRequest, payload: MeetingIn) -> Any:
         actor=request.user, jurisdiction=j, region=region, body=body,
         **payload.dict(exclude={"region_code", "body_id"}),
     )  # fmt: skip
-    return 201, _detail(meeting)
+    return Status(201, _detail(meeting))
 
 
 @router.get("/{meeting_id}", response=_DetailOut, summary="会议详情（议题、签到、法定人数）")
@@ -273,7 +273,7 @@ def meeting_sign_in(request: HttpRequest, meeting_id: Id, payload: SignInIn) -> 
         person=person,
         for_household=payload.for_household,
     )
-    return 201, attendance
+    return Status(201, attendance)
 
 
 @router.post("/{meeting_id}/items/{item_id}/decision", response={201: DecisionOut},
@@ -284,7 +284,7 @@ def meeting_decision(request: HttpRequest, meeting_id: Id, item_id: Id, payload:
     if item.meeting_id != meeting_id:
         raise ApiError(404, "not_found", "没有找到该议题。")
     decision = svc.decision_record(actor=request.user, jurisdiction=j, item=item, **payload.dict())
-    return 201, decision
+    return Status(201, decision)
 
 
 @router.post("/{meeting_id}/close", response=_DetailOut, summary="结束会议")

@@ -16,16 +16,25 @@ from cunshe.selfgov.tests.meetings_fixtures import *  # noqa: F403 (fixtures)
 
 def _supervision(cast, clerk_j):
     return svc.body_create(
-        actor=cast.clerk_a, jurisdiction=clerk_j, region=cast.village_a,
-        kind=BodyKind.SUPERVISION, name="村务监督委员会", term_start=date(2021, 6, 1),
-    )  # fmt: skip
+        actor=cast.clerk_a,
+        jurisdiction=clerk_j,
+        region=cast.village_a,
+        kind=BodyKind.SUPERVISION,
+        name="村务监督委员会",
+        term_start=date(2021, 6, 1),
+    )
 
 
 def _add(cast, clerk_j, body, person, **kw):
     return svc.membership_add(
-        actor=cast.clerk_a, jurisdiction=clerk_j, body=body, person=person,
-        position=kw.pop("position", Position.MEMBER), start=kw.pop("start", date(2022, 1, 1)), **kw,
-    )  # fmt: skip
+        actor=cast.clerk_a,
+        jurisdiction=clerk_j,
+        body=body,
+        person=person,
+        position=kw.pop("position", Position.MEMBER),
+        start=kw.pop("start", date(2022, 1, 1)),
+        **kw,
+    )
 
 
 def test_committee_term_defaults_to_five_years_and_is_audited(cast, bodies):
@@ -75,9 +84,12 @@ def test_supervision_refuses_a_relative_through_a_kin_link(cast, clerk_j, bodies
     with system_scope("test set-up"):
         # head 6 is head 1's son, living in his own household.
         KinLink.objects.create(
-            person=hamlet.heads[5], relative=hamlet.heads[0], region_id=hamlet.heads[5].region_id,
-            kind=KinLink.Kind.PARENT, source=KinLink.Source.CLERK,
-        )  # fmt: skip
+            person=hamlet.heads[5],
+            relative=hamlet.heads[0],
+            region_id=hamlet.heads[5].region_id,
+            kind=KinLink.Kind.PARENT,
+            source=KinLink.Source.CLERK,
+        )
     with pytest.raises(ValidationError) as exc:
         _add(cast, clerk_j, sup, hamlet.heads[5])
     assert "子女" in str(exc.value) or "父母" in str(exc.value)

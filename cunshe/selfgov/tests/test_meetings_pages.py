@@ -63,9 +63,13 @@ def test_clerk_runs_a_meeting(client_as, cast, clerk_j, hamlet, convene):
     prefix = f"d{item.pk}"
     r = client.post(
         reverse("selfgov:meeting_decision", args=[item.pk]),
-        {f"{prefix}-text": "同意修路", f"{prefix}-votes_for": 5, f"{prefix}-votes_against": 1,
-         f"{prefix}-abstentions": 0},
-    )  # fmt: skip
+        {
+            f"{prefix}-text": "同意修路",
+            f"{prefix}-votes_for": 5,
+            f"{prefix}-votes_against": 1,
+            f"{prefix}-abstentions": 0,
+        },
+    )
     assert r.status_code == 302
     assert Decision.objects.get(agenda_item=item).passed
     page = client.get(url).content.decode()
@@ -84,9 +88,13 @@ def test_decision_page_refused_without_quorum(client_as, cast, clerk_j, hamlet, 
     prefix = f"d{item.pk}"
     r = client_as("clerk_a").post(
         reverse("selfgov:meeting_decision", args=[item.pk]),
-        {f"{prefix}-text": "同意", f"{prefix}-votes_for": 0, f"{prefix}-votes_against": 0,
-         f"{prefix}-abstentions": 0},
-    )  # fmt: skip
+        {
+            f"{prefix}-text": "同意",
+            f"{prefix}-votes_for": 0,
+            f"{prefix}-votes_against": 0,
+            f"{prefix}-abstentions": 0,
+        },
+    )
     assert r.status_code == 400
     assert "会议未达到法定人数，不能作出决定" in r.content.decode()
     assert not Decision.objects.exists()
@@ -113,8 +121,12 @@ def test_access(client_as, convene, hamlet):
     township = client_as("township_officer")
     assert township.get(detail).status_code == 200
     assert township.post(detail, {"action": "open", "version": 1}).status_code == 403
-    assert township.post(reverse("selfgov:meeting_signin", args=[meeting.pk]),
-                         {"person": hamlet.heads[0].pk}).status_code == 403  # fmt: skip
+    assert (
+        township.post(
+            reverse("selfgov:meeting_signin", args=[meeting.pk]), {"person": hamlet.heads[0].pk}
+        ).status_code
+        == 403
+    )
     assert township.get(reverse("selfgov:meeting_new")).status_code == 403
 
 
