@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Path, Query, Router, Schema
+from ninja import Field, Path, Query, Router, Schema, Status
 from ninja.errors import AuthenticationError
 from ninja.pagination import paginate
 
@@ -155,7 +155,7 @@ def disclosure_detail(request: HttpRequest, disclosure_id: Id) -> Disclosure:
 
 
 @router.post("", response={201: DisclosureDetailOut}, summary="发布村务公开（发布后不能修改）")
-def disclosure_publish(request: HttpRequest, payload: PublishIn) -> tuple[int, Disclosure]:
+def disclosure_publish(request: HttpRequest, payload: PublishIn) -> Status:
     j = _scope(request, services.DISCLOSE)
     village = (
         Region.objects.within(j)
@@ -178,7 +178,7 @@ def disclosure_publish(request: HttpRequest, payload: PublishIn) -> tuple[int, D
         title=payload.title, body=payload.body, period_start=payload.period_start,
         period_end=payload.period_end, corrects=corrects, matter=matter,
     )  # fmt: skip
-    return 201, _detail(j, item.pk)
+    return Status(201, _detail(j, item.pk))
 
 
 class AskedOut(Schema):
@@ -193,9 +193,7 @@ class AskedOut(Schema):
     response={201: AskedOut},
     summary="村民对本村公开提问（答复公开，不显示提问人）",
 )
-def question_ask(
-    request: HttpRequest, disclosure_id: Id, payload: QuestionIn
-) -> tuple[int, DisclosureQuestion]:
+def question_ask(request: HttpRequest, disclosure_id: Id, payload: QuestionIn) -> Status:
     j = _scope(request, services.PARTICIPATE)
     item = Disclosure.objects.within(j).filter(pk=disclosure_id).first()
     if item is None:
@@ -203,7 +201,7 @@ def question_ask(
     row = services.question_ask(
         actor=request.user, jurisdiction=j, disclosure=item, question=payload.question
     )
-    return 201, row
+    return Status(201, row)
 
 
 @router.post("/questions/{question_id}/answer", response=QuestionOut, summary="公开答复村民提问")

@@ -12,11 +12,11 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Path, Query, Router, Schema
+from ninja import Field, Path, Query, Router, Schema, Status
 from ninja.errors import AuthenticationError
 from ninja.pagination import paginate
 
-from cunshe.api.errors import ApiError
+from cunshe.api.errors import ApiError, fields_from_django
 from cunshe.api.pagination import CursorPagination
 from cunshe.core.access import require_jurisdiction, require_perm
 from cunshe.core.jurisdiction import Jurisdiction
@@ -106,7 +106,7 @@ def matter_detail(request: HttpRequest, matter_id: Id) -> Matter:
 
 
 @router.post("", response={201: MatterDetailOut}, summary="新建四议两公开事项")
-def matter_create(request: HttpRequest, payload: MatterIn) -> tuple[int, Matter]:
+def matter_create(request: HttpRequest, payload: MatterIn) -> Status:
     j = _scope(request, services.MANAGE)
     village = (
         Region.objects.within(j)
@@ -119,7 +119,7 @@ def matter_create(request: HttpRequest, payload: MatterIn) -> tuple[int, Matter]
         actor=request.user, jurisdiction=j, village=village, title=payload.title,
         category=payload.category, description=payload.description,
     )  # fmt: skip
-    return 201, selectors.get_matter_for(j, matter.pk)
+    return Status(201, selectors.get_matter_for(j, matter.pk))
 
 
 def _record(j: Jurisdiction, model: type, pk: int | None, field: str) -> Any:
@@ -157,6 +157,11 @@ def matter_step(request: HttpRequest, matter_id: Id, payload: StepIn) -> Matter:
             note=payload.note,
             expected_version=payload.expected_version,
         )
+    except ValidationError as exc:
+        # The rule broken is the message, so a client shows it as the page does.
+        fields = fields_from_django(exc)
+        first = next(iter(fields.values()))[0]
+        raise ApiError(400, "rule", first, fields) from None
     except services.ConcurrentEdit:
         raise ApiError(
             409, "conflict", _("该事项已被他人修改，请重新读取后再操作。"), {"expected_version": []}
