@@ -27,6 +27,7 @@ Not part of CI.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import sys
@@ -148,11 +149,16 @@ def _events(total: int, rng: random.Random, start: date, end: date) -> tuple[lis
     return event_rows, changed
 
 
+def _canonical(reason: list) -> str:
+    # PostgreSQL's jsonb reorders object keys: compare reasons in one canonical form.
+    return json.dumps(reason, sort_keys=True, ensure_ascii=False)
+
+
 def _snapshot() -> dict:
     from cunshe.care.models import CareProfile
 
     return {
-        (p, k): (str(r), d)
+        (p, k): (_canonical(r), d)
         for p, k, r, d in CareProfile._base_manager.filter(matches_now=True).values_list(
             "person_id", "kind", "reason", "recheck_on"
         )
@@ -208,7 +214,7 @@ def main() -> None:
     t = time.perf_counter()
     all_ids = list(Person._base_manager.values_list("id", flat=True))
     want = {
-        k: (str(o.reason), o.recheck_on)
+        k: (_canonical(o.reason), o.recheck_on)
         for k, o in svc.expected_outcomes(all_ids, on).items()
         if o.matches
     }
