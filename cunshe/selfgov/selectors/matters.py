@@ -79,24 +79,30 @@ def progress(matter: Matter, step_rows: list[MatterStep] | None = None) -> list[
         row = rows.get(number)
         record = ""
         meeting_id = disclosure_id = None
+        # The date shown is the record's own (when the meeting sat, when the item was
+        # published), not when the clerk got round to linking it.
+        at = row.at if row is not None else None
         if row is not None:
             if row.meeting_id:
                 record = row.meeting.title
                 meeting_id = row.meeting_id
+                at = row.meeting.scheduled_at
             elif row.decision_id:
                 meeting = row.decision.agenda_item.meeting
                 record = f"{meeting.title} · {row.decision.agenda_item.title}"
                 meeting_id = meeting.pk
+                at = meeting.scheduled_at
             elif row.disclosure_id:
                 record = row.disclosure.title
                 disclosure_id = row.disclosure_id
+                at = row.disclosure.published_at
         out.append(
             StepView(
                 number=number,
                 label=str(label),
                 done=row is not None,
                 current=number == matter.step + 1,
-                at=row.at if row else None,
+                at=at,
                 record=record,
                 meeting_id=meeting_id,
                 disclosure_id=disclosure_id,
