@@ -163,6 +163,21 @@ def _consumer(
     )  # fmt: skip
 
 
+def _tuned_broker() -> subprocess.Popen:
+    """A private, non-persistent Mosquitto on 127.0.0.1:18830 with production-like limits."""
+    conf = ROOT / "var" / "bench_mosquitto.conf"
+    conf.write_text(
+        "listener 18830 127.0.0.1\nallow_anonymous true\npersistence false\n"
+        "max_inflight_messages 500\nmax_queued_messages 200000\n"
+    )
+    log = open(ROOT / "var" / "bench_mosquitto.log", "w")
+    proc = subprocess.Popen(["mosquitto", "-c", str(conf)], stdout=log, stderr=log)
+    time.sleep(1)
+    if proc.poll() is not None:
+        sys.exit("could not start mosquitto on port 18830")
+    return proc
+
+
 def _publish(client, prefix: str, batch: list[tuple[str, bytes]], rate: float) -> None:  # type: ignore[no-untyped-def]
     started = time.perf_counter()
     infos = []
@@ -202,10 +217,19 @@ def main() -> None:
     parser.add_argument("--dup", type=float, default=0.01)
     parser.add_argument("--broker", default="mqtt://127.0.0.1:1883")
     parser.add_argument("--connections", type=int, default=1, help="the consumer's sessions")
+    parser.add_argument(
+        "--tuned-broker",
+        action="store_true",
+        help="start a private Mosquitto on port 18830 with the settings docs/terminals.md "
+        "recommends (max_inflight_messages 500, max_queued_messages 200000) and use it",
+    )
     args = parser.parse_args()
     rates = [float(r) for r in args.rates.split(",")]
     rnd = random.Random(5)  # noqa: S311 - synthetic load
 
+    own_broker = _tuned_broker() if args.tuned_broker else None
+    if own_broker is not None:
+        args.broker = "mqtt://127.0.0.1:18830"
     url = _setup(args.db)
     import paho.mqtt.client as paho
 
@@ -237,7 +261,8 @@ def main() -> None:
             sys.exit("the consumer did not start: see var/bench_care_mqtt_consumer.log")
         time.sleep(1)
         print(f"{args.db}: {args.terminals} terminals, {args.events} events, dup {args.dup:.0%}, "
-              f"consumer with {args.connections} connection(s)")  # fmt: skip
+              f"consumer with {args.connections} connection(s), broker {args.broker}"
+              f"{' (tuned)' if own_broker else ' (as installed)'}", flush=True)  # fmt: skip
         print(f"{'offered/s':>10} {'sent':>7} {'unique':>7} {'stored':>7} {'dups':>6} "
               f"{'sustained/s':>12}  no loss")  # fmt: skip
         per_phase = args.events // len(rates)
@@ -258,19 +283,25 @@ def main() -> None:
             ok = stored == unique and dups == len(batch) - unique and counted == len(batch)
             all_ok &= ok
             label = f"{rate:.0f}" if rate else "max"
+            rate_out = len(batch) / elapsed
             print(f"{label:>10} {len(batch):>7} {unique:>7} {stored:>7} {dups:>6} "
-                  f"{len(batch) / elapsed:>12.0f}  {'yes' if ok else 'NO'}")  # fmt: skip
+                  f"{rate_out:>12.0f}  {'yes' if ok else 'NO'}", flush=True)  # fmt: skip
     finally:
         consumer.terminate()
         consumer.wait(timeout=30)
         pub.disconnect()
         pub.loop_stop()
-        # forget the bench's persistent session on the broker
-        wipe = paho.Client(
-            paho.CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=True
-        )
-        wipe.connect(broker.host, broker.port)
-        wipe.disconnect()
+        # forget the bench's persistent sessions on the broker
+        ids = [client_id] if args.connections == 1 else [
+            f"{client_id}-{n}" for n in range(args.connections)
+        ]  # fmt: skip
+        for cid in ids:
+            wipe = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=cid, clean_session=True)
+            wipe.connect(broker.host, broker.port)
+            wipe.disconnect()
+        if own_broker is not None:
+            own_broker.terminate()
+            own_broker.wait(timeout=10)
 
     # In-process baselines on the same kind of rows (fresh ids): ingestion without MQTT, and
     # the plain bulk insert that is its floor.
