@@ -48,6 +48,7 @@ from cunshe.care.rules import rule
 from cunshe.care.services import alerts as alert_services
 from cunshe.care.services import identification, needs, profiles, terminals
 from cunshe.care.services import visits as visit_services
+from cunshe.care.services.identification import set_columns
 from cunshe.care.signing import sign
 from cunshe.core.audit import Event, audit_many
 from cunshe.core.jurisdiction import Jurisdiction
@@ -249,10 +250,8 @@ def _backdate(
         ev = events.get(p.pk)
         if ev is not None:
             ev.at = p.status_changed_at
-    CareProfile._base_manager.bulk_update(
-        profiles, ["identified_on", "status_changed_at"], batch_size=500
-    )
-    ProfileEvent.objects.bulk_update(list(events.values()), ["at"], batch_size=500)
+    set_columns(CareProfile, profiles, ["identified_on", "status_changed_at"])
+    set_columns(ProfileEvent, list(events.values()), ["at"])
 
 
 def _living_counts(household_ids: set[int]) -> dict[int, int]:
@@ -726,7 +725,7 @@ def _visits(
     # named carer, by the clerk the same day).
     for v in rows:
         v.recorded_at = v.visited_at + timedelta(minutes=20 if v.carer_id else 240)
-    Visit._base_manager.bulk_update(rows, ["recorded_at"], batch_size=500)
+    set_columns(Visit, rows, ["recorded_at"])
     for pl in plans:
         a = actors[pl.profile.region_code[:12]]
         for v in pl.visits:
@@ -755,15 +754,16 @@ def _visits(
 def _save_profiles(plans: list[Plan], now: datetime) -> None:
     for pl in plans:
         pl.profile.next_visit_due = visit_services.next_due(pl.profile, now)
-    CareProfile._base_manager.bulk_update(
+        pl.profile.updated_at = now
+    set_columns(
+        CareProfile,
         [pl.profile for pl in plans],
         [
             "status", "status_changed_at", "status_changed_by", "status_reason", "risk_level",
             "risk_criteria", "major_change_at", "guardian_person", "guardian_name",
             "guardian_relation", "guardian_phone", "agreement_signed_on", "school",
-            "school_class", "last_visit_at", "next_visit_due", "version",
+            "school_class", "last_visit_at", "next_visit_due", "version", "updated_at",
         ],
-        batch_size=300,
     )  # fmt: skip
 
 
