@@ -24,13 +24,13 @@ class BodyForm(forms.Form):
     )
     name = forms.CharField(label=_("名称"), max_length=100, widget=forms.TextInput(attrs=_INPUT))
     term_start = forms.DateField(
-        label=_("本届起始"), required=False, widget=forms.DateInput(attrs=_DATE)
+        label=_("本届起始"), required=False, widget=forms.DateInput(attrs=_DATE, format="%Y-%m-%d")
     )
     term_end = forms.DateField(
         label=_("本届届满"),
         required=False,
         help_text=_("村民委员会、村务监督委员会不填则按五年计算。"),
-        widget=forms.DateInput(attrs=_DATE),
+        widget=forms.DateInput(attrs=_DATE, format="%Y-%m-%d"),
     )
 
     def __init__(self, *args: Any, regions: list[Region], **kwargs: Any) -> None:
@@ -47,8 +47,12 @@ class MemberForm(forms.Form):
     position = forms.ChoiceField(
         label=_("职务"), choices=Position.choices, widget=forms.Select(attrs=_SELECT)
     )
-    start = forms.DateField(label=_("任职起始"), widget=forms.DateInput(attrs=_DATE))
-    end = forms.DateField(label=_("任职终止"), required=False, widget=forms.DateInput(attrs=_DATE))
+    start = forms.DateField(
+        label=_("任职起始"), widget=forms.DateInput(attrs=_DATE, format="%Y-%m-%d")
+    )
+    end = forms.DateField(
+        label=_("任职终止"), required=False, widget=forms.DateInput(attrs=_DATE, format="%Y-%m-%d")
+    )
     households_represented = forms.IntegerField(
         label=_("联系户数"), required=False, min_value=1, max_value=999,
         widget=forms.NumberInput(attrs=_INPUT),
@@ -60,7 +64,9 @@ class MemberForm(forms.Form):
 
 class EndForm(forms.Form):
     membership = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
-    end = forms.DateField(label=_("终止日期"), widget=forms.DateInput(attrs=_DATE))
+    end = forms.DateField(
+        label=_("终止日期"), widget=forms.DateInput(attrs=_DATE, format="%Y-%m-%d")
+    )
     note = forms.CharField(
         label=_("原因"), required=False, max_length=200, widget=forms.TextInput(attrs=_INPUT)
     )

@@ -32,7 +32,8 @@ class ConveneForm(forms.Form):
         label=_("召集依据"), choices=Meeting.RequestedBy.choices, widget=forms.Select(attrs=_SELECT)
     )
     notice_on = forms.DateField(
-        label=_("通知日期"), widget=forms.DateInput(attrs={**_INPUT, "type": "date"})
+        label=_("通知日期"),
+        widget=forms.DateInput(attrs={**_INPUT, "type": "date"}, format="%Y-%m-%d"),
     )
     scheduled_at = forms.DateTimeField(
         label=_("召开时间"),
@@ -71,7 +72,11 @@ class ConveneForm(forms.Form):
 
 
 class ItemForm(forms.Form):
-    title = forms.CharField(label=_("议题"), max_length=200, widget=forms.TextInput(attrs=_INPUT))
+    title = forms.CharField(
+        label=_("议题"),
+        max_length=200,
+        widget=forms.TextInput(attrs={**_INPUT, "placeholder": _("新议题")}),
+    )
 
 
 class DecisionForm(forms.Form):
