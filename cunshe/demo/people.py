@@ -35,23 +35,46 @@ class DemoPerson:
 DEMO_PEOPLE = [
     # 榆树市 (长春市) — 闵家镇 — 闵家村 (A) and 古城村 (B)
     DemoPerson("cunmin", "王秀兰", Role.VILLAGER, "220182102200", note="闵家村村民"),
-    DemoPerson("daiban", "李春梅", Role.VILLAGE_CLERK, "220182102200", note="闵家村代办员"),
-    DemoPerson("liangwei", "张国庆", Role.VILLAGE_LEADER, "220182102200", note="闵家村两委"),
+    DemoPerson(
+        "daiban",
+        "李春梅",
+        Role.VILLAGE_CLERK,
+        "220182102200",
+        note="闵家村代办员；关爱：/care/candidates/、/care/visits/、/care/board/",
+    ),
+    DemoPerson(
+        "liangwei",
+        "张国庆",
+        Role.VILLAGE_LEADER,
+        "220182102200",
+        note="闵家村两委；关爱：/care/board/",
+    ),
     DemoPerson("daiban_b", "刘海峰", Role.VILLAGE_CLERK, "220182102201", note="古城村代办员"),
-    DemoPerson("xiangzhen", "赵立新", Role.TOWNSHIP_OFFICER, "220182102", note="闵家镇干部"),
+    DemoPerson(
+        "xiangzhen",
+        "赵立新",
+        Role.TOWNSHIP_OFFICER,
+        "220182102",
+        note="闵家镇干部；关爱：/care/board/、/care/stats/",
+    ),
     DemoPerson(
         "minzheng",
         "孙丽娟",
         Role.COUNTY_OFFICER,
         "220182",
         Department.CIVIL_AFFAIRS,
-        note="榆树市民政局",
+        note="榆树市民政局；关爱档案（含儿童）：/care/",
     ),
     DemoPerson(
         "sifa", "周建军", Role.COUNTY_OFFICER, "220182", Department.JUSTICE, note="榆树市司法局"
     ),
     DemoPerson(
-        "fulian", "吴晓燕", Role.COUNTY_OFFICER, "220182", Department.WOMEN, note="榆树市妇联"
+        "fulian",
+        "吴晓燕",
+        Role.COUNTY_OFFICER,
+        "220182",
+        Department.WOMEN,
+        note="榆树市妇联；关爱档案（含儿童）：/care/",
     ),
     DemoPerson("shiji", "郑宏伟", Role.CITY_OFFICIAL, "2201", note="长春市"),
     DemoPerson("shengji", "陈志远", Role.PROVINCE_OFFICIAL, "22", note="吉林省"),
