@@ -113,7 +113,8 @@ def test_the_tile_sends_each_to_their_page(cast, client_as):
     assert client_as("township_officer").get("/gov/disclosures/")["Location"] == (
         "/gov/disclosures/desk/"
     )
-    assert Client().get("/gov/disclosures/")["Location"] == "/gov/villages/"
+    anonymous = Client().get("/gov/disclosures/")["Location"]
+    assert anonymous.startswith("/accounts/login/")
     assert client_as("system_admin").get("/gov/disclosures/")["Location"] == "/gov/villages/"
 
 
@@ -155,3 +156,53 @@ def test_the_township_sees_overdue_disclosures_of_its_villages(cast, client_as):
     body = client_as("township_officer").get("/gov/disclosures/overdue/").content.decode()
     assert body.count("data-overdue=") == 4  # A and B, finance and general, long overdue
     assert "孤家子村" not in body
+
+
+def test_the_outsider_walks_every_route_of_this_part_and_sees_nothing_private(
+    cast, js, client_as, new_matter, walk
+):
+    from django.urls import reverse
+
+    from cunshe.selfgov.models import DisclosureQuestion
+
+    matter = walk(new_matter("集体收益分配方案"), 6)
+    item = _publish(cast, js, "general", "春季植树安排", body="公开内容")
+    cast.villager.display_name = "王秀兰"
+    cast.villager.save()
+    question = services.question_ask(actor=cast.villager, jurisdiction=js.villager,
+                                     disclosure=item, question="什么时候分配？")  # fmt: skip
+    private = ("王秀兰", "villager", "clerk_a", "leader_a")
+    outsider = client_as("outsider")
+    staff_urls = [
+        reverse("selfgov:matters"), reverse("selfgov:matter", args=[matter.pk]),
+        reverse("selfgov:disclosure_desk"), reverse("selfgov:disclosure", args=[item.pk]),
+        reverse("selfgov:disclosure_overdue"), reverse("selfgov:disclosure_new"),
+        "/api/v1/selfgov/matters/", f"/api/v1/selfgov/matters/{matter.pk}",
+        "/api/v1/selfgov/disclosures/", f"/api/v1/selfgov/disclosures/{item.pk}",
+        "/api/v1/selfgov/disclosures/dues", "/api/v1/selfgov/disclosures/overdue",
+    ]  # fmt: skip
+    for url in staff_urls:
+        response = outsider.get(url)
+        body = response.content.decode()
+        assert response.status_code in (200, 403, 404), url
+        assert "集体收益分配方案" not in body and "春季植树安排" not in body, url
+        assert not any(p in body for p in private), url
+    public_urls = [
+        f"/gov/villages/{A}/disclosures/", f"/gov/villages/{A}/disclosures/{item.pk}/",
+        f"/gov/villages/{A}/matters/{matter.pk}/",
+    ]  # fmt: skip
+    for client in (outsider, Client()):
+        for url in public_urls:
+            body = client.get(url).content.decode()
+            assert not any(p in body for p in private), url
+    assert "什么时候分配" in Client().get(public_urls[1]).content.decode()
+    for url, data in (
+        (f"/gov/villages/{A}/disclosures/{item.pk}/ask/", {"question": "x"}),
+        (f"/gov/disclosures/{item.pk}/", {"action": "hide", "question": question.pk,
+                                          "reason": "x"}),
+        (f"/gov/matters/{matter.pk}/", {"record": 1, "version": 1}),
+    ):  # fmt: skip
+        assert outsider.post(url, data).status_code in (403, 404), url
+    question.refresh_from_db()
+    assert not question.hidden
+    assert DisclosureQuestion.objects.within(js.clerk_a).count() == 1

@@ -38,10 +38,11 @@ def _int(raw: str | None) -> int | None:
     return None
 
 
+@login_required
 @require_GET
 def disclosures_entry(request: HttpRequest) -> HttpResponse:
     """The villager's tile: their own village's public page; staff: the desk; others: the
-    chooser."""
+    chooser. Anonymous visitors sign in first (the public pages themselves need no sign-in)."""
     j = getattr(request, "jurisdiction", None)
     if j is not None and j.has_perm(VIEW):
         return redirect("selfgov:disclosure_desk")
