@@ -89,8 +89,11 @@ class Message:
 
 def notify_many(messages: Iterable[Message], *, batch_size: int = 1000) -> list[Notification]:
     """`notify` for many messages at once: the same checks, one INSERT per `batch_size` rows,
-    and the SMS rows handed to the sending task after the transaction commits. For jobs that
-    tell thousands of people in one pass (the missed check-in sweep)."""
+    and the SMS rows handed to the sending task after the transaction commits, one
+    `send_sms_batch` task per `cunshe.core.tasks.SMS_BATCH` rows (each row still sent, locked,
+    counted and retried on its own). For jobs that tell thousands of people in one pass (the
+    missed check-in sweep)."""
+
     now = timezone.now()
     rows: list[Notification] = []
     for message in messages:
@@ -129,9 +132,8 @@ def notify_many(messages: Iterable[Message], *, batch_size: int = 1000) -> list[
 
 def _enqueue_many_sms(ids: list[int]):  # type: ignore[no-untyped-def]
     def enqueue() -> None:
-        from cunshe.core.tasks import send_sms
+        from cunshe.core.tasks import enqueue_sms
 
-        for notification_id in ids:
-            send_sms.enqueue(notification_id)
+        enqueue_sms(ids)
 
     return enqueue

@@ -13,7 +13,9 @@ once: an SOS must not wait five minutes on an empty rung. After the last rung th
 open with its last deadline: the boards show it as overdue; it does not climb further.
 
 Every rung told is an `AlertStep` row and an audit event `care.alert.escalated` (the first one,
-written when the alert is raised, says `raised: true`).
+written when the alert is raised, says `raised: true`). A batch of alerts told together writes
+its steps, messages and audit events in bulk (`notify_many`, `audit_many`): a fixed number of
+statements per batch, SMS sending queued as one task per 200 messages.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ from cunshe.care.models import (
     Visit,
 )
 from cunshe.care.rules import rule
-from cunshe.core.audit import audit
+from cunshe.core.audit import Event, audit, audit_many
 from cunshe.core.jurisdiction import Jurisdiction
 from cunshe.core.models import Notification
 from cunshe.core.notifications import Message, notify_many
@@ -278,6 +280,7 @@ def _tell(alerts: Sequence[Alert], step: int, now: datetime, *, raised: bool = F
             if a.pk in empty:
                 a.step_due_at = now
     system = Jurisdiction.system("care alert ladder")
+    events = []
     for a, s in zip(alerts, steps, strict=True):
         detail: dict[str, Any] = {
             "kind": a.kind,
@@ -287,12 +290,9 @@ def _tell(alerts: Sequence[Alert], step: int, now: datetime, *, raised: bool = F
         }
         if raised:
             detail["raised"] = True
-        audit(
-            "care.alert.escalated",
-            jurisdiction=system,
-            obj=a,
-            detail=detail,
-        )
+        events.append(Event("care.alert.escalated", jurisdiction=system, obj=a, detail=detail))
+    # One event per alert told, appended to the chain together (one lock, one INSERT a batch).
+    audit_many(events)
 
 
 def _claim(ids: list[int], *, old_step: int, due_at: datetime, now: datetime) -> list[int]:
