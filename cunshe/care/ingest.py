@@ -293,36 +293,49 @@ def _terminals(serials: Iterable[str]) -> dict[str, _Device]:
     return {row[1]: _Device(*row) for row in rows}
 
 
+_EVENT_COLUMNS = (
+    "region_id, region_code, terminal_id, event_id, kind, occurred_at, received_at, source, "
+    "battery, payload"
+)
+# PostgreSQL gets one array per column (10 parameters whatever the batch size: psycopg parses a
+# statement with thousands of placeholders slowly); SQLite a multi-row VALUES.
+_PG_EVENT_ARRAYS = (
+    "%s::bigint[], %s::varchar[], %s::bigint[], %s::varchar[], %s::varchar[], "
+    "%s::timestamptz[], %s::timestamptz[], %s::varchar[], %s::smallint[], %s::jsonb[]"
+)
+
+
 def _insert_events(rows: list[TerminalEvent]) -> set[tuple[int, str]]:
     """INSERT … ON CONFLICT DO NOTHING RETURNING: the (terminal, event id) pairs that are new.
     One statement, and correct when two consumers store the same message at once."""
     if not rows:
         return set()
-    ops = connection.ops
-    pg = connection.vendor == "postgresql"
-    table = ops.quote_name(TerminalEvent._meta.db_table)
-    one = "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-    if pg:
-        one = "(%s, %s, %s, %s, %s, %s::timestamptz, %s::timestamptz, %s, %s::smallint, %s::jsonb)"
-    params: list[Any] = []
-    for e in rows:
-        params += [
-            e.region_id,
-            e.region_code,
-            e.terminal_id,
-            e.event_id,
-            e.kind,
-            ops.adapt_datetimefield_value(e.occurred_at),
-            ops.adapt_datetimefield_value(e.received_at),
-            e.source,
-            e.battery,
-            json.dumps(e.payload),
-        ]
-    sql = (
-        f"INSERT INTO {table} (region_id, region_code, terminal_id, event_id, kind, occurred_at, "  # noqa: S608
-        f"received_at, source, battery, payload) VALUES {', '.join([one] * len(rows))} "
-        "ON CONFLICT (terminal_id, event_id) DO NOTHING RETURNING terminal_id, event_id"
-    )
+    table = connection.ops.quote_name(TerminalEvent._meta.db_table)
+    tail = "ON CONFLICT (terminal_id, event_id) DO NOTHING RETURNING terminal_id, event_id"
+    columns = [
+        [e.region_id for e in rows],
+        [e.region_code for e in rows],
+        [e.terminal_id for e in rows],
+        [e.event_id for e in rows],
+        [e.kind for e in rows],
+        [e.occurred_at for e in rows],
+        [e.received_at for e in rows],
+        [e.source for e in rows],
+        [e.battery for e in rows],
+        [json.dumps(e.payload) for e in rows],
+    ]
+    if connection.vendor == "postgresql":
+        arrays = f"unnest({_PG_EVENT_ARRAYS})"
+        sql = f"INSERT INTO {table} ({_EVENT_COLUMNS}) SELECT * FROM {arrays} {tail}"  # noqa: S608
+        params: list[Any] = columns
+    else:
+        adapt = connection.ops.adapt_datetimefield_value
+        columns[5] = [adapt(v) for v in columns[5]]
+        columns[6] = [adapt(v) for v in columns[6]]
+        one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+        values = ", ".join([one] * len(rows))
+        sql = f"INSERT INTO {table} ({_EVENT_COLUMNS}) VALUES {values} {tail}"  # noqa: S608
+        params = [v for row in zip(*columns, strict=True) for v in row]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return {(t, e) for t, e in cursor.fetchall()}
@@ -369,31 +382,34 @@ def _update_terminals(terminals: dict[str, _Device], events: list[TerminalEvent]
 
 
 def _write_terminal_state(terminals: list[_Device]) -> None:
-    """One UPDATE … FROM (VALUES …) for all of them (PostgreSQL, and SQLite ≥ 3.33): Django's
-    bulk_update builds a CASE per field and row, which cost more than the rest of the batch."""
-    ops = connection.ops
+    """One UPDATE … FROM (a set of rows) for all of them: Django's bulk_update builds a CASE per
+    field and row, which cost more than the rest of the batch."""
     table = connection.ops.quote_name(Terminal._meta.db_table)
-    params: list[Any] = []
-    for t in sorted(terminals, key=lambda t: t.pk):  # a fixed lock order across consumers
-        params += [
-            t.pk,
-            ops.adapt_datetimefield_value(t.last_seen_at),
-            ops.adapt_datetimefield_value(t.last_checkin_at),
-            t.battery,
-            t.worn,
-        ]
+    ordered = sorted(terminals, key=lambda t: t.pk)  # a fixed lock order across consumers
+    columns = [
+        [t.pk for t in ordered],
+        [t.last_seen_at for t in ordered],
+        [t.last_checkin_at for t in ordered],
+        [t.battery for t in ordered],
+        [t.worn for t in ordered],
+    ]
     if connection.vendor == "postgresql":
-        row = "(%s, %s::timestamptz, %s::timestamptz, %s::smallint, %s::boolean)"
         values = (
-            f"(VALUES {', '.join([row] * len(terminals))}) AS v(id, seen, checkin, battery, worn)"
+            "unnest(%s::bigint[], %s::timestamptz[], %s::timestamptz[], %s::smallint[], "
+            "%s::boolean[]) AS v(id, seen, checkin, battery, worn)"
         )
-    else:
-        row = "(%s, %s, %s, %s, %s)"
-        # Only placeholders and our own table name are interpolated into these statements.
+        params: list[Any] = columns
+    else:  # SQLite ≥ 3.33 has UPDATE … FROM; VALUES names its columns column1, column2, …
+        adapt = connection.ops.adapt_datetimefield_value
+        columns[1] = [adapt(v) for v in columns[1]]
+        columns[2] = [adapt(v) for v in columns[2]]
+        rows = ", ".join(["(%s, %s, %s, %s, %s)"] * len(ordered))
         values = (
             "(SELECT column1 AS id, column2 AS seen, column3 AS checkin, column4 AS battery, "  # noqa: S608
-            f"column5 AS worn FROM (VALUES {', '.join([row] * len(terminals))})) AS v"
+            f"column5 AS worn FROM (VALUES {rows})) AS v"
         )
+        params = [v for row in zip(*columns, strict=True) for v in row]
+    # Only placeholders and our own table name are interpolated into this statement.
     sql = (
         f"UPDATE {table} SET last_seen_at = v.seen, last_checkin_at = v.checkin, "  # noqa: S608
         f"battery = v.battery, worn = v.worn FROM {values} WHERE {table}.id = v.id"
