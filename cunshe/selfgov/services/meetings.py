@@ -81,7 +81,7 @@ def _lock(jurisdiction: Jurisdiction, meeting: Meeting) -> Meeting:
     """The meeting row re-read under a lock, so concurrent sign-ins and decisions serialise."""
     return (
         Meeting.objects.within(jurisdiction)
-        .select_for_update()
+        .select_for_update(of=("self",))
         .select_related("region", "body")
         .get(pk=meeting.pk)
     )
