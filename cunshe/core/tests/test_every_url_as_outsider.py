@@ -21,8 +21,15 @@ FOREIGN_MARKERS = (
     "王建国", "王小宝", "A-001",
 )  # fmt: skip
 
+# --- care (issue 5): village A's care records name these people and this terminal ---
+CARE_MARKERS = ("李秀英", "赵桂兰", "A-TERM-0001", "A-PARKED-0001")
+FOREIGN_MARKERS = (*FOREIGN_MARKERS, *CARE_MARKERS)
+# --- end care ---
+
 # Personal data among the markers: never shown to the outsider, not even on public pages.
 PERSONAL_MARKERS = (
+    "李秀英",  # care (issue 5)
+    "赵桂兰",  # care (issue 5)
     "王建国",
     "王小宝",
     "A-001",
@@ -31,6 +38,12 @@ PERSONAL_MARKERS = (
     "county_civil",
     "13900001111",
 )
+
+# --- selfgov (issue 7): the people of village A's selfgov records ---
+SELFGOV_MARKERS = ("钱德福", "孙玉梅", "钱小军")
+FOREIGN_MARKERS = (*FOREIGN_MARKERS, *SELFGOV_MARKERS)
+PERSONAL_MARKERS = (*PERSONAL_MARKERS, *SELFGOV_MARKERS)
+# --- end selfgov ---
 
 # Pages that publish a village's public information on purpose (the catalogue lists, the public
 # problem list, the status lookup, Open311): place names may appear, personal data may not.
@@ -54,6 +67,10 @@ PUBLIC_PREFIXES = (
     "/public/",
     *PUBLIC_DATA_PREFIXES,
 )
+
+# Routes that answer anonymous POSTs on purpose and must answer GET with nothing: terminal
+# messages are authenticated each by its own signature (care, issue 5; docs/terminals.md).
+ANONYMOUS_POST_ONLY = ("/api/v1/care/terminals/events",)
 
 _PARAM = re.compile(r"<(?:(?P<conv>[^>:]+):)?(?P<name>[^>]+)>")
 
@@ -135,7 +152,11 @@ def _foreign_records(cast) -> set[int]:  # type: ignore[no-untyped-def]
     )
     token, _secret = api_token_create(user=clerk, assignment=assignment, name="A token")
     notify(recipient=clerk, subject="闵家村通知", body="闵家村")
-    return {household.pk, head.pk, child.pk, event.pk, token.pk, *_desk_records(cast, head)}
+    return {
+        household.pk, head.pk, child.pk, event.pk, token.pk, *_desk_records(cast, head),
+        *_care_records(cast, household, child),
+        *_selfgov_records(cast),  # selfgov (issue 7)
+    }  # fmt: skip
 
 
 def _desk_records(cast, person) -> set[int]:  # type: ignore[no-untyped-def]
@@ -199,6 +220,112 @@ def _desk_records(cast, person) -> set[int]:  # type: ignore[no-untyped-def]
     }  # fmt: skip
 
 
+def _care_records(cast, household, child) -> set[int]:  # type: ignore[no-untyped-def]
+    """Village A's care records (issue 5): a profile of each kind (the child's, a left-behind
+    woman's, an elderly woman's), carers and family contacts, a visit with a photo, a need, a
+    terminal with events, an SOS alert with its steps, the household's kin links and a message
+    parked for an unregistered terminal."""
+    from datetime import date, timedelta
+
+    from django.utils import timezone
+
+    from cunshe.care import ingest
+    from cunshe.care.models import (
+        Alert,
+        AlertStep,
+        CareProfile,
+        CarerAssignment,
+        Contact,
+        KinLink,
+        ParkedEvent,
+        TerminalEvent,
+    )
+    from cunshe.care.services import identification, needs, profiles, terminals, visits
+    from cunshe.care.services.profiles import ContactIn
+    from cunshe.care.signing import sign
+    from cunshe.demo.servicedesk import _photo
+    from cunshe.residents import idcard, services
+
+    clerk = cast.clerk_a
+    j = RoleAssignment.objects.get(user=clerk).jurisdiction()
+    wife = services.person_register(
+        actor=clerk, jurisdiction=j, household=household, relationship="10", name="李秀英",
+        id_number=idcard.make("220182", date(1980, 6, 6), 3, "F"), since=date(2020, 1, 1),
+        marital_status="20",
+    )  # fmt: skip
+    mother = services.person_register(
+        actor=clerk, jurisdiction=j, household=household, relationship="52", name="赵桂兰",
+        id_number=idcard.make("220182", date(1950, 2, 2), 4, "F"), since=date(2020, 1, 1),
+        marital_status="20",
+    )  # fmt: skip
+    identification.identify_persons(
+        [household_member.pk for household_member in household.members.all()], refresh_kin=True
+    )
+    with system_scope("outsider walk: care set-up"):
+        # Made directly: _desk_records saves a stale copy of the head, which puts him back
+        # "here" (his leave for work undone), so the rules would not match them.
+        woman, elderly = (
+            CareProfile.objects.get_or_create(
+                person=person, kind=kind,
+                defaults={"region_id": person.region_id, "status": "candidate",
+                          "identified_on": date(2024, 9, 1)},
+            )[0]
+            for person, kind in ((wife, "woman"), (mother, "elderly"))
+        )  # fmt: skip
+        kid = CareProfile.objects.create(
+            person=child, region_id=child.region_id, kind="child", status="active",
+            risk_level="high", identified_on=date(2024, 3, 1), reason=[], guardian_name="赵桂兰",
+            guardian_relation="祖母", guardian_phone="13900001111",
+        )  # fmt: skip
+    for profile in (woman, elderly):
+        identification.candidate_confirm(
+            actor=clerk, jurisdiction=j, profile=profile, risk_level="priority"
+        )
+    elderly.refresh_from_db()
+    profiles.carer_assign(
+        actor=clerk, jurisdiction=j, profile=elderly, expected_version=None, carer_type="cadre",
+        user=clerk,
+    )  # fmt: skip
+    profiles.profile_set_contacts(
+        actor=clerk, jurisdiction=j, profile=elderly, expected_version=None,
+        contacts=[ContactIn("王建国", "儿子", "13900001111", True)],
+    )  # fmt: skip
+    visit = visits.visit_record(
+        actor=clerk, jurisdiction=j, profile=elderly, mode="home", findings="闵家村入户走访",
+        visited_at=timezone.now() - timedelta(hours=2), photos=[_photo((90, 140, 60))],
+    )  # fmt: skip
+    need = needs.need_create(
+        actor=clerk, jurisdiction=j, profile_id=elderly.pk, category="medical",
+        description="赵桂兰需要陪同就医", visit_id=visit.pk,
+    )  # fmt: skip
+    terminal, secret = terminals.terminal_register(
+        actor=clerk, jurisdiction=j, person=mother, serial="A-TERM-0001",
+        callback_phone="13900001111",
+    )  # fmt: skip
+    at = timezone.localtime(timezone.now() - timedelta(minutes=3))
+    messages = [
+        sign(secret, {"v": 1, "id": f"walk-{kind}", "device": terminal.serial, "type": kind,
+                      "at": at.isoformat(timespec="seconds"), "battery": 80})
+        for kind in ("heartbeat", "sos")
+    ]  # fmt: skip
+    messages.append({"v": 1, "id": "walk-parked", "device": "A-PARKED-0001", "type": "sos",
+                     "at": at.isoformat(timespec="seconds"), "sig": "0" * 64})  # fmt: skip
+    ingest.ingest_batch(messages, "http")
+    with system_scope("outsider walk: care ids"):
+        alert = Alert.objects.get(terminal=terminal)
+        ids = {
+            woman.pk, elderly.pk, kid.pk, visit.pk, visit.photos.get().pk, need.pk, terminal.pk,
+            alert.pk, *TerminalEvent.objects.filter(terminal=terminal).values_list("pk", flat=True),
+            *AlertStep.objects.filter(alert=alert).values_list("pk", flat=True),
+            *KinLink.objects.filter(person__household=household).values_list("pk", flat=True),
+            *Contact.objects.filter(profile=elderly).values_list("pk", flat=True),
+            *CarerAssignment.objects.filter(profile=elderly).values_list("pk", flat=True),
+            *ParkedEvent.objects.values_list("pk", flat=True),
+        }  # fmt: skip
+        assert AlertStep.objects.filter(alert=alert).exists() and ParkedEvent.objects.exists()
+    return ids
+
+
 def _foreign_values(cast) -> dict[str, list[str]]:
     """Candidate path values that point at villages A/B's people and records."""
     ints = _foreign_records(cast)
@@ -224,8 +351,17 @@ def _foreign_values(cast) -> dict[str, list[str]]:
         ]
     return {
         "int": [str(i) for i in sorted(ints)],
-        "str": ["220182102200", "220182", *report_keys],
+        "str": ["220182102200", "220182", *report_keys, "A-TERM-0001", "A-PARKED-0001"],
     }
+
+
+def _kind(route: str, m: re.Match[str]) -> str:
+    if (m.group("conv") or "str") == "int":
+        return "int"
+    # care (issue 5): the care API names its integer ids without a converter ({alert_id}).
+    if route.startswith("/api/v1/care/") and m.group("name").endswith("_id"):
+        return "int"
+    return "str"
 
 
 def _fill(route: str, values: dict[str, list[str]]) -> list[str]:
@@ -233,7 +369,7 @@ def _fill(route: str, values: dict[str, list[str]]) -> list[str]:
     if not params:
         return [route]
     urls = []
-    kinds = ["int" if (m.group("conv") or "str") in {"int"} else "str" for m in params]
+    kinds = [_kind(route, m) for m in params]
     count = max(len(values[k]) for k in kinds)
     for i in range(count):
         url = route
@@ -272,7 +408,13 @@ def _fingerprint() -> str:
             "servicedesk.ReportUpdate",
             "servicedesk.Open311Client",
             "servicedesk.CountyAdjustment",
-        ):
+            *SELFGOV_TABLES,  # selfgov (issue 7)
+            # care (issue 5); IngestCounter left out: anyone may make it count a bad message
+            "care.KinLink", "care.CareProfile", "care.ProfileEvent", "care.Contact",
+            "care.CarerAssignment", "care.Visit", "care.VisitPhoto", "care.CareNeed",
+            "care.Terminal", "care.TerminalEvent", "care.ParkedEvent", "care.Alert",
+            "care.AlertStep",
+        ):  # fmt: skip
             model = apps.get_model(label)
             for row in model._base_manager.order_by("pk").values():
                 row.pop("last_login", None)
@@ -336,3 +478,281 @@ def test_anonymous_visitors_are_sent_to_sign_in(cast):
             if not ok:
                 wrong.append(f"GET {url} -> {status}")
     assert not wrong, "\n".join(wrong)
+
+
+# --- care (issue 5) ---
+@pytest.mark.django_db
+def test_anonymous_post_only_routes_answer_get_with_nothing(cast):
+    """The terminal ingestion endpoint takes signed messages from anyone, and nothing else:
+    GET is refused without data, an empty or unsigned POST stores nothing."""
+    routes = all_routes()
+    values = _foreign_values(cast)
+    before = _fingerprint()
+    for route in ANONYMOUS_POST_ONLY:
+        assert route in routes
+        for client in (Client(), _outsider_client(cast)):
+            got = client.get(route)
+            assert got.status_code == 405
+            text = got.content.decode("utf-8", "replace")
+            assert not any(m in text for m in FOREIGN_MARKERS)
+            assert client.post(route, {}).status_code == 400
+            forged = client.post(
+                route,
+                [{"v": 1, "id": "x", "device": "A-TERM-0001", "type": "sos",
+                  "at": "2026-01-01T08:00:00+08:00"}],
+                content_type="application/json",
+            )  # fmt: skip
+            assert forged.status_code == 200
+            assert forged.json()["results"][0]["outcome"] == "rejected"
+            assert not any(m in forged.content.decode() for m in PERSONAL_MARKERS)
+    assert values["int"]
+    assert _fingerprint() == before
+
+
+def _outsider_client(cast) -> Client:  # type: ignore[no-untyped-def]
+    client = Client()
+    client.force_login(cast.outsider)
+    return client
+
+
+# --- end care ---
+
+
+# --- selfgov (issue 7) ---
+def _selfgov_records(cast) -> set[int]:  # type: ignore[no-untyped-def]
+    """Village A's self-governance records (issue 7), through the services: a committee, a party
+    branch and an assembly with members, a representatives' meeting with sign-ins and a decision,
+    a branch meeting moving a 四议两公开 matter one step, a finance disclosure with a villager's
+    question and its answer, an election with its roll (an opted-in villager away), a proxy and an
+    objection. Their ids, also kept by kind in SELFGOV_IDS for the selfgov walk."""
+    from datetime import date, timedelta
+
+    from django.utils import timezone
+
+    from cunshe.residents import idcard, services
+    from cunshe.selfgov.models import Attendance, MatterStep, VoterRollEntry
+    from cunshe.selfgov.services import bodies, disclosure, elections, matters, meetings
+
+    clerk = cast.clerk_a
+    j = RoleAssignment.objects.get(user=clerk).jurisdiction()
+    today = timezone.localdate()
+    household = services.household_create(
+        actor=clerk, jurisdiction=j, region=cast.village_a, number="A-002"
+    )
+    people = []
+    for rel, name, born, seq, sex in (
+        ("02", "钱德福", date(1968, 4, 4), 7, "M"),
+        ("10", "孙玉梅", date(1970, 8, 8), 8, "F"),
+    ):
+        person = services.person_register(
+            actor=clerk, jurisdiction=j, household=household, relationship=rel, name=name,
+            id_number=idcard.make("220182", born, seq, sex), since=date(2016, 3, 1),
+        )  # fmt: skip
+        people.append(person)
+    husband, wife = people
+    away = services.person_register(
+        actor=clerk, jurisdiction=j, household=household, relationship="20", name="钱小军",
+        id_number=idcard.make("220182", date(1995, 1, 9), 9, "M"), since=date(2016, 3, 1),
+    )  # fmt: skip
+    services.event_record(
+        actor=clerk, jurisdiction=j, person=away, kind="leave_work",
+        occurred_on=date(2024, 3, 1), destination="长春",
+    )  # fmt: skip
+    made = {}
+    for kind, name in (("committee", "闵家村村民委员会"), ("party_branch", "闵家村党支部"),
+                       ("assembly", "闵家村村民代表会议")):  # fmt: skip
+        made[kind] = bodies.body_create(
+            actor=clerk, jurisdiction=j, region=cast.village_a, kind=kind, name=name,
+            term_start=date(2022, 1, 1),
+        )  # fmt: skip
+    members = []
+    for kind, position in (
+        ("committee", "chair"), ("party_branch", "chair"), ("assembly", "representative")
+    ):  # fmt: skip
+        for person in (husband, wife):
+            member = bodies.membership_add(
+                actor=clerk, jurisdiction=j, body=made[kind], person=person, position=position,
+                start=date(2022, 1, 1),
+            )  # fmt: skip
+            members.append(member)
+    start = timezone.now() - timedelta(hours=3)
+
+    def hold(kind, body, agenda):  # type: ignore[no-untyped-def]
+        meeting = meetings.meeting_convene(
+            actor=clerk, jurisdiction=j, region=cast.village_a, kind=kind, body=body,
+            title="闵家村会议", notice_on=today - timedelta(days=7), scheduled_at=start,
+            place="村部", agenda=agenda,
+        )  # fmt: skip
+        meeting = meetings.meeting_open(actor=clerk, jurisdiction=j, meeting=meeting, now=start)
+        for person in (husband, wife):
+            meetings.attendee_sign_in(actor=clerk, jurisdiction=j, meeting=meeting, person=person)
+        return meeting
+
+    reps = hold("representatives", made["assembly"], ["村道维修方案"])
+    item = reps.agenda.get()
+    decision = meetings.decision_record(
+        actor=clerk, jurisdiction=j, item=item, text="同意", named_votes={husband.pk: "for",
+        wife.pk: "for"},
+    )  # fmt: skip
+    meetings.meeting_close(actor=clerk, jurisdiction=j, meeting=reps, minutes_text="闵家村记录")
+    branch = hold("branch", made["party_branch"], ["提议村道维修"])
+    matter = matters.matter_create(
+        actor=clerk, jurisdiction=j, village=cast.village_a, title="闵家村村道维修",
+        category="public_welfare",
+    )  # fmt: skip
+    matters.matter_advance(actor=clerk, jurisdiction=j, matter=matter, step=1, meeting=branch)
+    first = today.replace(day=1)
+    last_month = (first - timedelta(days=1)).replace(day=1)
+    item_pub = disclosure.disclosure_publish(
+        actor=clerk, jurisdiction=j, village=cast.village_a, category="finance",
+        title="闵家村财务公开", body="收入：上级转移支付 20,000元", period_start=last_month,
+        period_end=first - timedelta(days=1),
+    )  # fmt: skip
+    villager_j = RoleAssignment.objects.get(user=cast.villager).jurisdiction()
+    question = disclosure.question_ask(
+        actor=cast.villager, jurisdiction=villager_j, disclosure=item_pub, question="闵家村提问"
+    )
+    disclosure.question_answer(actor=clerk, jurisdiction=j, question=question, answer="闵家村答复")
+    election = elections.election_create(
+        actor=clerk, jurisdiction=j, village=cast.village_a, title="闵家村换届选举",
+        vote_on=today + timedelta(days=40),
+    )  # fmt: skip
+    opt = elections.optin_record(
+        actor=clerk, jurisdiction=j, election=election, person=away, opted_in_on=today
+    )
+    elections.roll_generate(actor=clerk, jurisdiction=j, election=election)
+    elections.roll_publish(actor=clerk, jurisdiction=j, election=election)
+    entries = {e.person_id: e for e in VoterRollEntry.objects.filter(election=election)}
+    assert {husband.pk, wife.pk, away.pk} <= set(entries)
+    proxy = elections.proxy_record(
+        actor=clerk, jurisdiction=j, election=election, principal=entries[wife.pk],
+        holder=entries[husband.pk], written_on=today,
+    )  # fmt: skip
+    objection = elections.objection_file(
+        actor=clerk, jurisdiction=j, election=election, entry=entries[away.pk],
+        text="闵家村异议", filed_by_name="钱德福",
+    )  # fmt: skip
+    SELFGOV_IDS.clear()
+    SELFGOV_IDS.update(
+        body=[b.pk for b in made.values()], membership=[m.pk for m in members],
+        meeting=[reps.pk, branch.pk], item=[item.pk, *branch.agenda.values_list("pk", flat=True)],
+        attendance=list(Attendance.objects.filter(meeting__in=[reps, branch]).values_list(
+            "pk", flat=True)),
+        decision=[decision.pk], matter=[matter.pk],
+        matter_step=list(MatterStep.objects.filter(matter=matter).values_list("pk", flat=True)),
+        disclosure=[item_pub.pk], question=[question.pk], election=[election.pk],
+        entry=[e.pk for e in entries.values()], proxy=[proxy.pk], objection=[objection.pk],
+        optin=[opt.pk], person=[husband.pk, wife.pk, away.pk], household=[household.pk],
+    )  # fmt: skip
+    return {pk for pks in SELFGOV_IDS.values() for pk in pks}
+
+
+SELFGOV_IDS: dict[str, list[int]] = {}
+# Which of SELFGOV_IDS a path parameter names: by parameter name, or (for `pk`) by the route.
+SELFGOV_PARAM_KINDS = {
+    "body_id": "body", "membership_id": "membership", "meeting_id": "meeting", "item_id": "item",
+    "matter_id": "matter", "disclosure_id": "disclosure", "question_id": "question",
+    "election_id": "election", "objection_id": "objection", "objection_pk": "objection",
+    "proxy_pk": "proxy",
+}  # fmt: skip
+SELFGOV_PK_KINDS = (  # the first prefix that matches
+    ("/gov/bodies/", "body"), ("/gov/disclosures/", "disclosure"),
+    ("/gov/elections/recalls/", "membership"), ("/gov/elections/", "election"),
+    ("/gov/matters/", "matter"), ("/gov/meetings/items/", "item"), ("/gov/meetings/", "meeting"),
+    ("/gov/villages/<str:code>/disclosures/", "disclosure"),
+    ("/gov/villages/<str:code>/matters/", "matter"),
+)  # fmt: skip
+
+
+def _selfgov_urls(route: str) -> list[str]:
+    """Every combination of village A's selfgov records (and the election actions, printables
+    and exports by name) that the route's parameters can name."""
+    from itertools import product
+
+    from cunshe.selfgov.views.elections import ACTIONS, PRINTABLE
+
+    options = []
+    params = list(_PARAM.finditer(route))
+    for m in params:
+        name = m.group("name")
+        if name == "pk":
+            kind = next(k for prefix, k in SELFGOV_PK_KINDS if route.startswith(prefix))
+            options.append([str(pk) for pk in SELFGOV_IDS[kind]])
+        elif name in SELFGOV_PARAM_KINDS:
+            options.append([str(pk) for pk in SELFGOV_IDS[SELFGOV_PARAM_KINDS[name]]])
+        elif name == "action":
+            options.append([*ACTIONS, "result"])
+        elif name == "what":
+            options.append(list(PRINTABLE))
+        elif name == "code":
+            options.append(["220182102200"])
+        else:
+            raise AssertionError(f"{route}: no selfgov values for <{name}>")
+    urls = []
+    for combo in product(*options):
+        url = route
+        for m, value in zip(params, combo, strict=True):
+            url = url.replace(m.group(0), value, 1)
+        urls.append(url)
+    return urls
+
+
+@pytest.mark.django_db
+def test_outsider_gets_nothing_of_village_as_selfgov_records(cast, client_as):
+    """Each selfgov route with each of village A's records its parameters can name: the
+    outsider gets 404 (or 405 where the route takes only POST) on staff pages and the API, and
+    no personal data on the public village pages; nothing changes."""
+    outsider: Client = client_as("outsider")
+    _foreign_values(cast)
+    before = _fingerprint()
+    routes = [r for r in all_routes() if r.startswith(("/gov/", "/api/v1/selfgov/")) and "<" in r]
+    assert len(routes) >= 30
+    wrong, walked = [], 0
+    for route in routes:
+        public = route.startswith(PUBLIC_DATA_PREFIXES)
+        markers = PERSONAL_MARKERS if public else FOREIGN_MARKERS
+        for url in _selfgov_urls(route):
+            walked += 1
+            for method in ("get", "post"):
+                response = getattr(outsider, method)(url, {})
+                text = response.content.decode("utf-8", "replace")
+                found = [m for m in markers if m in text]
+                if found:
+                    wrong.append(f"{method.upper()} {url} -> {response.status_code} shows {found}")
+                if not public and response.status_code not in (404, 405):
+                    wrong.append(f"{method.upper()} {url} -> {response.status_code}")
+    assert walked >= 60
+    assert not wrong, "\n".join(wrong)
+    assert _fingerprint() == before, "an outsider's request changed village A's selfgov data"
+
+
+@pytest.mark.django_db
+def test_public_village_pages_show_selfgov_records_without_persons(cast):
+    """The public pages of village A do show its disclosure, the answered question and the
+    matter (so the walk above looked at real content), and never a person."""
+    _foreign_values(cast)
+    anonymous = Client()
+    item, matter = SELFGOV_IDS["disclosure"][0], SELFGOV_IDS["matter"][0]
+    pages = {
+        "/gov/villages/220182102200/disclosures/": "闵家村财务公开",
+        f"/gov/villages/220182102200/disclosures/{item}/": "闵家村答复",
+        f"/gov/villages/220182102200/matters/{matter}/": "闵家村村道维修",
+    }
+    for url, shown in pages.items():
+        response = anonymous.get(url)
+        assert response.status_code == 200, url
+        text = response.content.decode()
+        assert shown in text, url
+        assert not [m for m in PERSONAL_MARKERS if m in text], url
+
+
+SELFGOV_TABLES = (
+    "selfgov.Body", "selfgov.Membership", "selfgov.Meeting", "selfgov.AgendaItem",
+    "selfgov.Attendance", "selfgov.Decision", "selfgov.DecisionVote", "selfgov.Matter",
+    "selfgov.MatterStep", "selfgov.Disclosure", "selfgov.DisclosureDue",
+    "selfgov.DisclosureQuestion", "selfgov.Election", "selfgov.VoterRollEntry",
+    "selfgov.NonHukouApproval", "selfgov.RollObjection", "selfgov.Proxy", "selfgov.Candidate",
+    "selfgov.ElectionResult", "selfgov.RecallPetition", "selfgov.VoterOptIn",
+    "selfgov.RightsDeprivation",
+)  # fmt: skip
+# --- end selfgov ---
