@@ -109,3 +109,19 @@ def test_the_list_and_page_take_a_fixed_number_of_queries(
     matter = Matter.objects.within(js.clerk_a).first()
     with django_assert_max_num_queries(16):
         assert client.get(f"/gov/matters/{matter.pk}/").status_code == 200
+
+
+def test_the_steps_link_their_records_on_the_staff_page(cast, js, client_as, new_matter, walk):
+    from cunshe.selfgov.models import MatterStep
+
+    matter = walk(new_matter(), 5)
+    rows = {r.step: r for r in MatterStep.objects.filter(matter=matter)}
+    body = client_as("clerk_a").get(f"/gov/matters/{matter.pk}/").content.decode()
+    assert f'href="/gov/meetings/{rows[1].meeting_id}/"' in body
+    assert f'href="/gov/meetings/{rows[4].decision.agenda_item.meeting_id}/"' in body
+    assert f'href="/gov/disclosures/{rows[5].disclosure_id}/"' in body
+    public = client_as("clerk_a").get(f"/gov/villages/220182102200/matters/{matter.pk}/")
+    assert "/gov/meetings/" not in public.content.decode()
+    assert f"/gov/villages/220182102200/disclosures/{rows[5].disclosure_id}/" in (
+        public.content.decode()
+    )
