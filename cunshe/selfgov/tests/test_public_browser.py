@@ -160,5 +160,44 @@ def test_a_matter_reaches_the_public_page_on_a_phone(browser, server, village):
     assert "24万元里筹资款是多少" in page.content() and "王秀兰" not in page.content()
     _shot(page, "7_villager_asked")
     with system_scope("browser test"):
-        assert DisclosureQuestion.objects.get().asked_by == village["villager"]
+        question = DisclosureQuestion.objects.select_related("disclosure").get()
+    assert question.asked_by == village["villager"]
+    item_url = page.url
+
+    # The clerk answers on the desk; the answer shows on the villager's page, without names.
+    desk = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    staff = desk.new_page()
+    _login(staff, server, "clerk_sg")
+    staff.goto(server + f"/gov/disclosures/{question.disclosure_id}/")
+    assert "王秀兰" in staff.content()  # staff see who asked
+    staff.fill(f"#answer-{question.pk}", "筹资款共4.8万元，其余为上级补助。")
+    staff.click(f"[data-question='{question.pk}'] button:has-text('公开答复')")
+    staff.wait_for_load_state("networkidle")
+    _shot(staff, "8_desk_answered")
+    desk.close()
+    page.goto(item_url)
+    assert "筹资款共4.8万元" in page.content() and "王秀兰" not in page.content()
+    _shot(page, "9_villager_sees_answer")
     mine.close()
+
+
+def test_the_township_sees_overdue_disclosures(browser, server, village):
+    from cunshe.regions.models import Region
+    from cunshe.selfgov.jobs.disclosure import disclosure_daily
+    from cunshe.selfgov.tests.matters_fixtures import aware
+
+    officer = User.objects.create_user(username="town_sg", password=PASSWORD, display_name="赵刚")
+    RoleAssignment.objects.create(
+        user=officer, role=Role.TOWNSHIP_OFFICER, region=Region.objects.get(code="220182102")
+    )
+    disclosure_daily(now=aware(2026, 1, 5))
+    disclosure_daily()  # alerts the township of the overdue ones
+    context = browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True)
+    watch = Watch(context, server)
+    page = context.new_page()
+    _login(page, server, "town_sg")
+    page.goto(server + "/gov/disclosures/overdue/")
+    assert page.locator("[data-overdue]").count() == 4  # villages A and B, finance and general
+    _shot(page, "10_township_overdue_phone")
+    assert watch.csp_violations() == []
+    context.close()

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from cunshe.core.access import require_jurisdiction
+from cunshe.regions.models import Level
 from cunshe.selfgov.forms_disclosure import QuestionForm
 from cunshe.selfgov.models import DisclosureCategory
 from cunshe.selfgov.selectors import disclosure as selectors
@@ -41,7 +42,7 @@ def villages(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "selfgov/public_villages.html",
-        {"region": region, "children": children, "villages_level": region.level == 4},
+        {"region": region, "children": children, "villages_level": region.level == Level.TOWNSHIP},
     )
 
 
