@@ -135,6 +135,18 @@ def check_supervision(
         other_kind = BodyKind.SUPERVISION
     else:
         return
+    # Serialise with a concurrent add on the other committee of the same village: both lock
+    # the village's committee and supervision-committee rows before reading their members.
+    list(
+        Body.objects.within(jurisdiction)
+        .select_for_update()
+        .filter(
+            village_code=body.village_code,
+            kind__in=(BodyKind.COMMITTEE, BodyKind.SUPERVISION),
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     overlap = Q(end__isnull=True) | Q(end__gte=start)
     if end is not None:
         overlap &= Q(start__lte=end)

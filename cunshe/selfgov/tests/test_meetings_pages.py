@@ -142,3 +142,25 @@ def test_list_query_count_is_constant(client_as, convene, django_assert_num_quer
 
 
 QUERIES_LIST = 8  # session, user, roles, nav … and one list query, whatever the count
+
+
+@pytest.mark.parametrize("n", [6, 11])
+def test_detail_query_count_does_not_grow_with_attendance(
+    client_as, cast, clerk_j, hamlet, convene, django_assert_num_queries, n
+):
+    meeting = svc.meeting_open(actor=cast.clerk_a, jurisdiction=clerk_j, meeting=convene())
+    for p in [*hamlet.heads, *hamlet.wives[:5]][:n]:
+        svc.attendee_sign_in(actor=cast.clerk_a, jurisdiction=clerk_j, meeting=meeting, person=p)
+    item = sel.agenda_of(meeting)[0]
+    svc.decision_record(
+        actor=cast.clerk_a, jurisdiction=clerk_j, item=item, text="同意", votes_for=n
+    )
+    client = client_as("clerk_a")
+    url = reverse("selfgov:meeting", args=[meeting.pk])
+    client.get(url)
+    with django_assert_num_queries(QUERIES_DETAIL):
+        r = client.get(url)
+    assert r.content.decode().count("data-attendee=") == n
+
+
+QUERIES_DETAIL = 12  # session and roles, meeting, counts, attendance, agenda, votes …
