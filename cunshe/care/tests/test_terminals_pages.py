@@ -164,3 +164,18 @@ def test_refusals(client, client_as, terminal):
     assert client_as("villager").get(NEW).status_code == 403
     assert client.get(LIST).status_code == 302  # to sign-in
     assert Terminal._base_manager.get(pk=terminal.pk).secret == "s3cret"
+
+
+def test_reactivation_is_refused_when_the_wearer_has_died(client_as, terminal):
+    from datetime import date
+
+    from cunshe.residents.models import Person
+
+    clerk = client_as("clerk_a")
+    url = reverse("care:terminal", args=[terminal.pk])
+    clerk.post(url, {"action": "deactivate", "reason": "本人去世"})
+    Person._base_manager.filter(pk=terminal.person_id).update(died_on=date(2026, 1, 2))
+    r = clerk.post(url, {"action": "reactivate"})
+    assert r.status_code == 400
+    assert "已登记死亡" in r.content.decode()
+    assert not Terminal._base_manager.get(pk=terminal.pk).active

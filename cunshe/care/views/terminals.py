@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -176,11 +177,14 @@ def terminal_detail(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("care:terminal", pk=terminal.pk)
         return _detail(request, j, terminal, deactivate_form=form, status=400)
     if action == "reactivate":
-        form = DeactivateForm()
-        if call_into_form(form, services.terminal_set_active, active=True, **kwargs):
-            messages.success(request, _("终端已重新启用。"))
-            return redirect("care:terminal", pk=terminal.pk)
-        return _detail(request, j, terminal, deactivate_form=form, status=400)
+        try:
+            services.terminal_set_active(active=True, **kwargs)
+        except ValidationError as exc:
+            for text in exc.messages:
+                messages.error(request, text)
+            return _detail(request, j, terminal, status=400)
+        messages.success(request, _("终端已重新启用。"))
+        return redirect("care:terminal", pk=terminal.pk)
     if action == "reset_secret":
         terminal, secret = services.terminal_reset_secret(**kwargs)
         return _secret_page(request, terminal, secret, new=False)
