@@ -74,9 +74,7 @@ def sys_j(seeded, db):  # type: ignore[no-untyped-def]
 
 def _current(body: Body) -> list[Membership]:
     today = timezone.localdate()
-    return list(
-        body.memberships.filter(body_sel.current_q(today)).select_related("person")
-    )
+    return list(body.memberships.filter(body_sel.current_q(today)).select_related("person"))
 
 
 def test_counts_and_every_village_but_the_outsiders(seeded, sys_j):
@@ -211,9 +209,11 @@ def test_disclosures_monthly_and_quarterly_with_one_overdue_village(seeded, sys_
         assert finance.count() >= 11
         assert all(d.published_at.date() <= today for d in finance)
         assert all(d.published_at.date() > d.period_end for d in finance)
-    assert not DisclosureDue.objects.within(sys_j).filter(
-        period_end__lt=today - timedelta(days=400)
-    ).exists()
+    assert (
+        not DisclosureDue.objects.within(sys_j)
+        .filter(period_end__lt=today - timedelta(days=400))
+        .exists()
+    )
 
 
 def test_questions_asked_by_the_villagers_and_mostly_answered(seeded, sys_j):
