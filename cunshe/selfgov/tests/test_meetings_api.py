@@ -132,3 +132,18 @@ def test_bodies_api(client_as, cast, clerk_j, bodies, hamlet):
         ).status_code
         == 403
     )
+
+
+def test_list_endpoints_query_counts(client_as, convene, bodies, django_assert_num_queries):
+    for i in range(3):
+        convene(title=f"会议{i}")
+    client = client_as("clerk_a")
+    client.get(M)
+    with django_assert_num_queries(QUERIES_API_MEETINGS):
+        assert len(client.get(M).json()["items"]) == 3
+    with django_assert_num_queries(QUERIES_API_BODIES):
+        assert client.get(B).json()["count"] == 3
+
+
+QUERIES_API_MEETINGS = 8  # session, user, roles … and one list query
+QUERIES_API_BODIES = 9  # … a count and one list query (page numbers)
