@@ -144,6 +144,63 @@ def _append(events: list[AuditEvent]) -> None:
             AuditEvent.objects.bulk_create(events, batch_size=_BULK_BATCH)
 
 
+# --- refusals that must outlive a rollback ---------------------------------------------------
+#
+# A refusal (outcome DENIED) is raised as PermissionDenied, and when it is raised inside an
+# atomic block the exception rolls that block back — and with it the refusal's own audit
+# event, although the refused attempt did happen. So a refusal written inside a (non-test)
+# atomic block is also remembered here, on the connection: when its transaction commits, the
+# on_commit hook forgets it (it is durable); when the block rolls back, nothing forgets it, and
+# the next flush writes it again as a new link of the chain. Flushes happen at the end of
+# every request (RequestIdMiddleware), before any event appended outside a transaction, and on
+# demand (`flush_refusals`). A flush only acts outside every atomic block, where what is still
+# remembered is certain to have been rolled back (or, under a test's transaction, where the
+# commit hook never runs, is found by its hash and skipped).
+
+_PENDING_ATTR = "_cunshe_pending_refusals"
+_COPIED_FIELDS = (
+    "at", "actor_id", "actor_username", "role", "region_code", "action", "object_type",
+    "object_id", "outcome", "ip", "request_id", "detail",
+)  # fmt: skip
+
+
+def _pending() -> dict[int, tuple[AuditEvent, str]]:
+    store = getattr(connection, _PENDING_ATTR, None)
+    if store is None:
+        store = {}
+        setattr(connection, _PENDING_ATTR, store)
+    return store
+
+
+def _in_real_transaction() -> bool:
+    """True inside an atomic block other than a test case's wrapping ones."""
+    return any(not getattr(b, "_from_testcase", False) for b in connection.atomic_blocks)
+
+
+def _remember_refusal(event: AuditEvent) -> None:
+    store = _pending()
+    token = id(event)
+    copy = AuditEvent(**{f: getattr(event, f) for f in _COPIED_FIELDS})
+    store[token] = (copy, event.hash)
+    transaction.on_commit(lambda: store.pop(token, None))
+
+
+def flush_refusals() -> int:
+    """Write again the refusals whose transaction rolled back; returns how many were written.
+    Does nothing inside an atomic block (their transaction may still commit or roll back)."""
+    store = getattr(connection, _PENDING_ATTR, None)
+    if not store or _in_real_transaction():
+        return 0
+    entries = list(store.values())
+    store.clear()
+    hashes = [h for _e, h in entries]
+    kept = set(AuditEvent.objects.filter(hash__in=hashes).values_list("hash", flat=True))
+    lost = [event for event, h in entries if h not in kept]
+    if lost:
+        _append(lost)
+    return len(lost)
+
+
 def audit(
     action: str,
     *,
@@ -169,7 +226,12 @@ def audit(
         detail=detail,
         request=request,
     )
+    in_transaction = _in_real_transaction()
+    if not in_transaction:
+        flush_refusals()
     _append([event])
+    if in_transaction and event.outcome == AuditEvent.Outcome.DENIED:
+        _remember_refusal(event)
     return event
 
 

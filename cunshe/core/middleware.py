@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from cunshe.core.audit import reset_current_request, set_current_request
+from cunshe.core.audit import flush_refusals, reset_current_request, set_current_request
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9-]{8,36}$")
 
@@ -24,6 +24,10 @@ class RequestIdMiddleware:
         try:
             response = self.get_response(request)
         finally:
-            reset_current_request(token)
+            try:
+                # Refusals audited inside a transaction the refusal then rolled back.
+                flush_refusals()
+            finally:
+                reset_current_request(token)
         response["X-Request-ID"] = request.request_id
         return response
