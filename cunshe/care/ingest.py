@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import Count, F
 from django.utils import timezone
 
 from cunshe.care import signing
@@ -428,9 +428,23 @@ def _count_bad_signatures(bad: Counter[int], now: datetime) -> None:
 def _park(
     to_park: list[tuple[int, dict[str, Any]]], source: str, now: datetime
 ) -> list[tuple[int, Outcome]]:
-    """Keep messages for unknown serials, once per (serial, event id) while unreviewed."""
+    """Keep messages for unknown serials, once per (serial, event id) while unreviewed, up to
+    MAX_PARKED_UNREVIEWED in all and MAX_PARKED_PER_SERIAL per serial: parking needs no
+    signature (nobody knows the secret of an unregistered device), so without a bound anyone
+    could fill the table through the anonymous HTTP endpoint. Past a bound a message is rejected
+    as "parked_full" (counted, not stored) until the parked messages are reviewed."""
     if not to_park:
         return []
+    unreviewed = ParkedEvent.objects.filter(reviewed_at__isnull=True)
+    room_total = max(0, rule("MAX_PARKED_UNREVIEWED") - unreviewed.count())
+    per_serial = rule("MAX_PARKED_PER_SERIAL")
+    room_serial = {
+        serial: max(0, per_serial - n)
+        for serial, n in unreviewed.filter(serial__in={m["device"] for _i, m in to_park})
+        .order_by()
+        .values_list("serial")
+        .annotate(n=Count("id"))
+    }
     seen = set(
         ParkedEvent.objects.filter(
             serial__in={m["device"] for _i, m in to_park},
@@ -445,6 +459,12 @@ def _park(
         if key in seen:
             out.append((i, Outcome(DUPLICATE, **base)))
             continue
+        room = room_serial.get(message["device"], per_serial)
+        if room_total <= 0 or room <= 0:
+            out.append((i, Outcome(REJECTED, "parked_full", **base)))
+            continue
+        room_total -= 1
+        room_serial[message["device"]] = room - 1
         seen.add(key)
         rows.append(
             ParkedEvent(

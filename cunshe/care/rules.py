@@ -63,6 +63,12 @@ DEFAULTS: dict[str, Any] = {
     # number is shown as "<5" (re-identification of minors through small numbers).
     "STATS_SMALL_CELL_MAX": 4,
     # --- end needs and statistics part ---
+    # --- security review ---
+    # Unreviewed messages from unregistered terminals kept at most (in all, and per serial):
+    # parking is open to anyone (no secret to check), so it must be bounded.
+    "MAX_PARKED_UNREVIEWED": 5000,
+    "MAX_PARKED_PER_SERIAL": 200,
+    # --- end security review ---
 }
 
 

@@ -331,7 +331,7 @@ def events_ingest(request: HttpRequest) -> dict[str, Any]:
         raise ApiError(413, "too_large", _("请求过大：一次最多提交500条消息。"))
     try:
         body = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: deep nesting
         raise ApiError(400, "bad_request", _("请求内容不是有效的 JSON。")) from None
     if isinstance(body, dict):
         messages = [body]
