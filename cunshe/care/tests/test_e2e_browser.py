@@ -12,10 +12,11 @@ import threading
 from datetime import date, timedelta
 
 import pytest
+from django.db.models import F
 from django.utils import timezone
 
 from cunshe.care.jobs.alerts import climb
-from cunshe.care.models import Alert, CareProfile, TerminalEvent
+from cunshe.care.models import Alert, AlertStep, CareProfile, TerminalEvent
 from cunshe.care.services import profiles as profile_services
 from cunshe.care.services.profiles import ContactIn
 from cunshe.care.services.visits import plan_refresh
@@ -151,9 +152,19 @@ def test_the_issue_walk_from_register_to_acknowledged_sos(  # type: ignore[no-un
     _shot(board, "4_board_family")
 
     # 5. The ladder job runs: five minutes on, the carer; ten minutes on, the village leader.
+    # (The SOS is moved eleven minutes into the past, so the job runs at times that have
+    # passed and the acknowledgement below comes after the rungs, as it would.)
+    back = timedelta(minutes=11)
+    with system_scope("test"):
+        Alert._base_manager.filter(pk=alert.pk).update(
+            opened_at=F("opened_at") - back, step_due_at=F("step_due_at") - back
+        )
+        AlertStep.objects.filter(alert=alert).update(at=F("at") - back, due_at=F("due_at") - back)
+        alert.refresh_from_db()
     rungs = []
     for label in ("关爱人员", "村两委"):
         climb(now=alert.step_due_at + timedelta(seconds=1))  # the job, when the rung is due
+        assert alert.step_due_at < timezone.now()
         with system_scope("test"):
             alert.refresh_from_db()
         rungs.append(alert.step)
