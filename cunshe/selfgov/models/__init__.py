@@ -27,6 +27,8 @@ from cunshe.selfgov.models.meetings import (
     Meeting,
     MeetingKind,
 )
+from cunshe.selfgov.models.proposals import Consultation, Proposal, ProposalSignature
+from cunshe.selfgov.models.rules_docs import RulesKind, RulesVersion
 
 __all__ = [
     "AgendaItem",
@@ -34,6 +36,7 @@ __all__ = [
     "Body",
     "BodyKind",
     "Candidate",
+    "Consultation",
     "Decision",
     "DecisionVote",
     "Disclosure",
@@ -50,9 +53,13 @@ __all__ = [
     "Membership",
     "NonHukouApproval",
     "Position",
+    "Proposal",
+    "ProposalSignature",
     "Proxy",
     "RecallPetition",
     "RollObjection",
+    "RulesKind",
+    "RulesVersion",
     "Step",
     "VoterRollEntry",
 ]
