@@ -88,6 +88,11 @@ DEFAULTS: dict[str, Any] = {
     "BODY_MEETING_QUORUM": (1, 2),  # more than
     "MEETING_ADULT_AGE": 18,
     # --- end meetings part
+    # --- proposals part: Art. 21 obliges the committee to call a 村民会议 when 1/10 of adult
+    # villagers or 1/3 of representatives ask, but sets no time limit; this many days from the
+    # day the co-signatures reach the threshold is the province's setting.
+    "CONVENE_WITHIN_DAYS": 30,
+    # --- end proposals part
 }
 
 
