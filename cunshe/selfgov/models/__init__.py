@@ -27,6 +27,7 @@ from cunshe.selfgov.models.meetings import (
     Meeting,
     MeetingKind,
 )
+from cunshe.selfgov.models.polls import Poll, PollBallot, PollOption, PollParticipation, PollVoter
 from cunshe.selfgov.models.proposals import Consultation, Proposal, ProposalSignature
 from cunshe.selfgov.models.rules_docs import RulesKind, RulesVersion
 
@@ -52,6 +53,11 @@ __all__ = [
     "MeetingKind",
     "Membership",
     "NonHukouApproval",
+    "Poll",
+    "PollBallot",
+    "PollOption",
+    "PollParticipation",
+    "PollVoter",
     "Position",
     "Proposal",
     "ProposalSignature",
