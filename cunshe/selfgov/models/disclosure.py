@@ -52,6 +52,12 @@ class Disclosure(ScopedModel):
     def __str__(self) -> str:
         return self.title
 
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        # What the village was told stays as it was told: no code path may rewrite an item.
+        if not self._state.adding:
+            raise ValueError("a published disclosure is never edited; publish a correction")
+        super().save(*args, **kwargs)
+
 
 class DisclosureDue(ScopedModel):
     """A disclosure the rules require: per village, category and period (or per major decision),

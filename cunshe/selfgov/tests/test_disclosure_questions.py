@@ -179,3 +179,10 @@ def test_publishing_checks_its_input(cast, js):
                 category="general", title="t", body="x",
             )  # fmt: skip
     assert not Disclosure.objects.within(js.clerk_a).exists()
+
+
+def test_a_published_item_cannot_be_saved_again(cast, item, js):
+    item.body = "改写后的内容"
+    with pytest.raises(ValueError, match="never edited"):
+        item.save()
+    assert Disclosure.objects.within(js.clerk_a).get(pk=item.pk).body != "改写后的内容"
