@@ -243,7 +243,9 @@ def _backdate(
     for p in profiles:
         found = today - timedelta(days=rng.randrange(1, 10)) if p.pk in recent else first
         day = max(found + timedelta(days=rng.randrange(0, 12)), _match_start(p, p.person))
-        p.identified_on = min(day, today)
+        # Confirmed ones at least a day back, so a confirmation never precedes the match even
+        # when the seed runs just after midnight.
+        p.identified_on = min(day, today if p.pk in recent else today - timedelta(days=1))
         p.status_changed_at = min(
             _aware(p.identified_on, 6 * 60 + rng.randrange(60)), timezone.now()
         )
