@@ -1,4 +1,13 @@
-from cunshe.selfgov.views import bodies, disclosure, elections, matters, meetings, public
+from cunshe.selfgov.views import (
+    bodies,
+    disclosure,
+    elections,
+    matters,
+    meetings,
+    proposals,
+    public,
+    village_rules,
+)
 
 app_name = "selfgov"
 
@@ -8,5 +17,7 @@ urlpatterns = [
     *matters.urlpatterns,
     *disclosure.urlpatterns,
     *elections.urlpatterns,
+    *proposals.urlpatterns,
+    *village_rules.urlpatterns,
     *public.urlpatterns,
 ]
