@@ -2,7 +2,7 @@
 
 from ninja import Router
 
-from cunshe.selfgov.api import bodies, disclosure, elections, matters, meetings
+from cunshe.selfgov.api import bodies, disclosure, elections, matters, meetings, polls
 
 router = Router(tags=["selfgov"])
 router.add_router("/bodies/", bodies.router)
@@ -10,3 +10,4 @@ router.add_router("/meetings/", meetings.router)
 router.add_router("/matters/", matters.router)
 router.add_router("/disclosures/", disclosure.router)
 router.add_router("/elections/", elections.router)
+router.add_router("/polls/", polls.router)
