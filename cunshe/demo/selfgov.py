@@ -847,4 +847,7 @@ def seed_selfgov(*, seed: int = 1, today: date | None = None) -> dict[str, int]:
         overdue = overdue or code == OVERDUE_VILLAGE
     if overdue:
         disclosure_svc.overdue_alert()
+    from cunshe.demo.selfgov_polls import seed_polls  # polls part
+
+    counts.update(seed_polls(seed=seed))
     return counts
