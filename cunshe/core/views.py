@@ -24,6 +24,7 @@ from cunshe.core import selectors, services
 from cunshe.core.access import require_perm
 from cunshe.core.forms import AuditFilterForm
 from cunshe.core.selectors import AuditFilters
+from cunshe.core.spreadsheets import inert
 
 AUDIT_PERM = "core.audit_view"
 TASKS_PERM = "core.tasks_view"
@@ -86,8 +87,8 @@ _CSV_COLUMNS = [
 
 def _cell(value: Any) -> str:
     text = json.dumps(value, ensure_ascii=False) if isinstance(value, dict) else str(value or "")
-    # A cell starting with these is a formula to a spreadsheet; quote it to keep it text.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    # Text a spreadsheet would run as a formula is kept text (the platform's one guard).
+    return inert(text)
 
 
 class _Echo:

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from cunshe.core.audit import audit
 from cunshe.core.jurisdiction import Jurisdiction
 from cunshe.core.masking import mask_id_number, mask_phone
+from cunshe.core.spreadsheets import inert
 from cunshe.residents import rules, selectors
 from cunshe.residents.codes import (
     DISABILITY_CATEGORIES,
@@ -103,16 +104,6 @@ def _rows(qs: QuerySet[Person], unmasked: bool) -> Iterator[list[Any]]:
         yield row
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _inert(value: Any) -> Any:
-    """Text that a spreadsheet would run as a formula is stored as plain text."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
 def _search_kind(q: str) -> str:
     compact = "".join(str(q).split())
     if compact[:17].isdigit() and len(compact) == 18:
@@ -144,7 +135,7 @@ def export_persons(
     count = 0
     for row in _rows(qs, unmasked):
         # ID numbers and codes as text, so that Excel keeps every digit.
-        sheet.append([WriteOnlyCell(sheet, value=_inert(v)) for v in row])
+        sheet.append([WriteOnlyCell(sheet, value=inert(v)) for v in row])
         count += 1
     out = io.BytesIO()
     book.save(out)

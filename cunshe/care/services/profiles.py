@@ -465,7 +465,7 @@ def export_profiles(*, actor: Any, jurisdiction: Jurisdiction, filters: Any) -> 
 
     from cunshe.care.selectors.profiles import profile_search
     from cunshe.core.masking import mask_id_number, mask_phone
-    from cunshe.residents.exporting import _inert  # the register's formula guard, shared
+    from cunshe.core.spreadsheets import inert  # the platform's one formula guard
 
     qs = profile_search(jurisdiction, filters)
     total = qs.count()
@@ -497,7 +497,7 @@ def export_profiles(*, actor: Any, jurisdiction: Jurisdiction, filters: Any) -> 
             timezone.localtime(p.next_visit_due).strftime("%Y-%m-%d") if p.next_visit_due else "",
             carers, p.guardian_name, mask_phone(p.guardian_phone),
         ]  # fmt: skip
-        sheet.append([WriteOnlyCell(sheet, value=_inert(v)) for v in row])
+        sheet.append([WriteOnlyCell(sheet, value=inert(v)) for v in row])
         count += 1
         children += p.kind == CareKind.CHILD
     out = io.BytesIO()

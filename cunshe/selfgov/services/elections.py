@@ -524,13 +524,24 @@ def optin_record(
 
 
 def _check_decision(decision: Decision, village_code: str) -> None:
+    """The approving decision must be a passed decision of a 村民会议 or 代表会议 of the village
+    the PERSON lives in (`village_code`, from the person's own region code), not merely of one
+    inside the recording user's jurisdiction: a township user's jurisdiction covers every
+    village of the township (security review L2)."""
     meeting = decision.agenda_item.meeting
     if meeting.kind not in (MeetingKind.VILLAGERS, MeetingKind.REPRESENTATIVES):
         raise ValidationError(
             {"decision": _("须由村民会议或村民代表会议作出同意决定——村民委员会组织法第十三条。")}
         )
     if meeting.region_code != village_code:
-        raise ValidationError({"decision": _("该决定不是本村的村民会议或村民代表会议作出的。")})
+        raise ValidationError(
+            {
+                "decision": _(
+                    "该决定不是本村（此人居住的村，%(village)s）的村民会议或村民代表会议作出的——村民委员会组织法第十三条第二款第（三）项。"
+                )
+                % {"village": village_code}
+            }
+        )
     if not decision.passed:
         raise ValidationError({"decision": _("该决定未获通过。")})
 

@@ -451,26 +451,33 @@ def printable(request: HttpRequest, pk: int, what: str) -> HttpResponse:
 @login_required
 @require_GET
 def export(request: HttpRequest, pk: int, what: str) -> HttpResponse:
-    """The roll or the results as .xlsx; ID numbers masked."""
+    """The roll or the results as .xlsx; ID numbers masked. Every cell goes through the
+    platform's formula guard (`inert_row`): names and positions are free text."""
     from openpyxl import Workbook
+
+    from cunshe.core.spreadsheets import inert_row
 
     j = _j(request)
     e = sel.election_for(j, pk)
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(what)
+
+    def append(values: list[Any]) -> None:
+        ws.append(inert_row(values))
+
     if what == "roll":
-        ws.append([_("户号"), _("姓名"), _("性别"), _("选举日年龄"), _("身份证号"), _("类别")])
+        append([_("户号"), _("姓名"), _("性别"), _("选举日年龄"), _("身份证号"), _("类别")])
         n = 0
         for entry in sel.roll_entries(e).iterator(chunk_size=2000):
             r = sel.roll_row(entry, e.vote_on)
-            ws.append(
+            append(
                 [r["household"], r["name"], r["sex"], r["age"], r["id_masked"], r["category_label"]]
             )
             n += 1
     elif what == "results":
-        ws.append([_("轮次"), _("登记选民"), _("投票人数"), _("无效票"), _("是否有效")])
+        append([_("轮次"), _("登记选民"), _("投票人数"), _("无效票"), _("是否有效")])
         for res in sel.results(e):
-            ws.append(
+            append(
                 [
                     res.round,
                     res.registered,
@@ -479,11 +486,11 @@ def export(request: HttpRequest, pk: int, what: str) -> HttpResponse:
                     _("有效") if res.valid else _("无效"),
                 ]
             )
-        ws.append([])
-        ws.append([_("轮次"), _("职位"), _("候选人"), _("得票"), _("当选")])
+        append([])
+        append([_("轮次"), _("职位"), _("候选人"), _("得票"), _("当选")])
         n = 0
         for c in sel.candidates(e):
-            ws.append([c.round, c.position, c.person.name, c.votes, _("当选") if c.elected else ""])
+            append([c.round, c.position, c.person.name, c.votes, _("当选") if c.elected else ""])
             n += 1
     else:
         raise Http404
@@ -571,6 +578,10 @@ def _registry_write(request: HttpRequest, j, op: str, form) -> Any:  # type: ign
     if op == "approval":
         decision = None
         if form.cleaned_data.get("decision_id"):
+            # Looked up only inside the user's jurisdiction (ids elsewhere cannot be probed).
+            # That is not the rule: the decision must be of the PERSON's village, and for a
+            # township user the jurisdiction holds every village of the township, so the
+            # service (`_check_decision`) refuses another village's decision, naming the law.
             decision = (
                 Decision.objects.select_related("agenda_item__meeting")
                 .filter(
