@@ -1,8 +1,9 @@
 """Terminal message ingestion, shared by the MQTT consumer and the HTTP endpoint.
 
 `ingest_batch` takes a batch of raw messages and, in a handful of set-based queries:
-- rejects what is malformed, too big, unsigned, badly signed, from the future or sent on another
-  device's topic (counted in IngestCounter by reason, never stored, never raised);
+- rejects what is malformed, too big, unsigned, badly signed, from the future, older than
+  MAX_EVENT_AGE_DAYS or sent on another device's topic (counted in IngestCounter by reason,
+  never stored, never raised);
 - parks well-formed messages for serials nobody registered (or that were deactivated);
 - stores each (terminal, event id) once: a redelivered message is counted as a duplicate and
   changes nothing;
@@ -122,9 +123,16 @@ def _number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def parse(raw: bytes | str | dict[str, Any], *, now: datetime, topic: str | None = None) -> dict:
+def parse(
+    raw: bytes | str | dict[str, Any],
+    *,
+    now: datetime,
+    topic: str | None = None,
+    arrived: datetime | None = None,
+) -> dict:
     """The message as a checked dict with `at` parsed; raises _Reject(reason) when it is not a
-    well-formed, signed message for the topic it came on."""
+    well-formed, signed message for the topic it came on. Its age is measured from `arrived`
+    (when it first reached us: a parked message replayed later), by default `now`."""
     max_bytes = rule("MAX_MESSAGE_BYTES")
     if isinstance(raw, dict):
         message = raw
@@ -163,6 +171,10 @@ def parse(raw: bytes | str | dict[str, Any], *, now: datetime, topic: str | None
         raise _Reject("timestamp", message)
     if at > now + timedelta(minutes=rule("MAX_CLOCK_SKEW_MINUTES")):
         raise _Reject("future", message)
+    # Low fix (security review L4): a lower bound as well. An old signed message sent again
+    # under a new id is not news; after a secret leak it would be a forged alert.
+    if at < (arrived or now) - timedelta(days=rule("MAX_EVENT_AGE_DAYS")):
+        raise _Reject("too_old", message)
     battery = message.get("battery")
     if battery is not None and not (isinstance(battery, int) and not isinstance(battery, bool)):
         raise _Reject("battery", message)
@@ -192,16 +204,24 @@ def ingest_batch(
     *,
     topics: Sequence[str | None] | None = None,
     count: bool = True,
+    arrived: Sequence[datetime | None] | None = None,
 ) -> IngestResult:
     """Ingest one batch (see the module's docstring); one Outcome per message, in order.
     `topics` (MQTT) gives each message's topic; `count=False` leaves IngestCounter alone (a
-    replay of parked messages, already counted when they were parked)."""
+    replay of parked messages, already counted when they were parked); `arrived` gives each
+    message's first arrival (a replay: the parked row's received_at), from which its age is
+    measured."""
     now = received_at or timezone.now()
     result = IngestResult(results=[Outcome("")] * len(messages))
     parsed: list[tuple[int, dict[str, Any]]] = []
     for i, raw in enumerate(messages):
         try:
-            message = parse(raw, now=now, topic=topics[i] if topics else None)
+            message = parse(
+                raw,
+                now=now,
+                topic=topics[i] if topics else None,
+                arrived=arrived[i] if arrived else None,
+            )
         except _Reject as reject:
             result.results[i] = Outcome(
                 REJECTED,

@@ -69,6 +69,13 @@ DEFAULTS: dict[str, Any] = {
     "MAX_PARKED_UNREVIEWED": 5000,
     "MAX_PARKED_PER_SERIAL": 200,
     # --- end security review ---
+    # --- low fixes ---
+    # Terminal messages: how old a message's timestamp may be when it arrives (measured from
+    # its first arrival, so a parked message replayed later keeps its age). Older ones are
+    # rejected as "too_old" and counted: a terminal buffers a few days offline at most, and an
+    # old signed message with a new id must not become a fresh alert.
+    "MAX_EVENT_AGE_DAYS": 7,
+    # --- end low fixes ---
 }
 
 

@@ -271,7 +271,12 @@ def parked_replay(*, actor: Any, jurisdiction: Jurisdiction, serial: str) -> dic
         if not rows:
             raise ValidationError({"serial": _("没有待处理的消息。")})
         result = ingest.ingest_batch(
-            [r.payload for r in rows], rows[0].source, timezone.now(), count=False
+            [r.payload for r in rows],
+            rows[0].source,
+            timezone.now(),
+            count=False,
+            # A message's age counts from when it was parked, not from the review.
+            arrived=[r.received_at for r in rows],
         )
         now = timezone.now()
         for row, outcome in zip(rows, result.results, strict=True):

@@ -24,6 +24,7 @@ from cunshe.care.services import visits as svc
 from cunshe.care.views.profiles import villages_in
 from cunshe.core.access import require_perm
 from cunshe.core.jurisdiction import Jurisdiction
+from cunshe.servicedesk.services.applications import sniff_content_type
 from cunshe.web.forms import call_into_form
 
 VISIT = svc.VISIT
@@ -182,11 +183,31 @@ def visit_photo(request: HttpRequest, vid: int, phid: int) -> HttpResponse:
     except FileNotFoundError as exc:
         raise Http404 from exc
     access.audit_read(j, "visit_photo", obj=visit, kind=p.kind, photo=photo.pk)
-    response = FileResponse(handle, content_type=photo.content_type)
+    # Served inline on purpose, unlike the service desk's materials (attachment): the profile
+    # page shows each visit's photos as <img> thumbnails, and a carer opens the link on a phone
+    # to look at it. Inline is safe only for what really is an image, so:
+    # - the type is sniffed again from the stored bytes (not taken from the row), and only a
+    #   JPEG or PNG is inline; anything else goes out as an octet-stream attachment;
+    # - nosniff, so the browser keeps that type;
+    # - a CSP of its own, "default-src 'none'; sandbox": opened on its own, the response may
+    #   load nothing and run nothing, whatever it holds.
+    content_type = sniff_content_type(handle.read(16))
+    handle.seek(0)
+    extension = _PHOTO_EXTENSIONS.get(content_type)
+    name = f"visit-{visit.pk}-{photo.pk}.{extension or 'bin'}"
+    response = FileResponse(
+        handle,
+        as_attachment=extension is None,
+        filename=name,
+        content_type=content_type if extension else "application/octet-stream",
+    )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
-    response["Content-Disposition"] = "inline"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+_PHOTO_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png"}
 
 
 urlpatterns = [
