@@ -2,7 +2,16 @@
 
 from ninja import Router
 
-from cunshe.selfgov.api import bodies, disclosure, elections, matters, meetings, polls
+from cunshe.selfgov.api import (
+    bodies,
+    disclosure,
+    elections,
+    matters,
+    meetings,
+    polls,
+    proposals,
+    village_rules,
+)
 
 router = Router(tags=["selfgov"])
 router.add_router("/bodies/", bodies.router)
@@ -11,3 +20,5 @@ router.add_router("/matters/", matters.router)
 router.add_router("/disclosures/", disclosure.router)
 router.add_router("/elections/", elections.router)
 router.add_router("/polls/", polls.router)
+router.add_router("/proposals/", proposals.router)
+router.add_router("/rules/", village_rules.router)
