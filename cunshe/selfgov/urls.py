@@ -1,5 +1,6 @@
 from cunshe.selfgov.views import (
     bodies,
+    consultations,
     disclosure,
     elections,
     matters,
@@ -20,6 +21,7 @@ urlpatterns = [
     *elections.urlpatterns,
     *polls.urlpatterns,
     *proposals.urlpatterns,
+    *consultations.urlpatterns,
     *village_rules.urlpatterns,
     *public.urlpatterns,
 ]
