@@ -84,3 +84,16 @@ def test_list_query_count(cast, clerk_j, client_as, django_assert_num_queries):
     c.get("/gov/consultations/")
     with django_assert_num_queries(8):
         assert c.get("/gov/consultations/").status_code == 200
+
+
+def test_nav_entries(cast):
+    from cunshe.accounts.roles import ROLE_PERMISSIONS
+    from cunshe.web.nav import NAV
+
+    urls = {(i.url_name, i.perm, i.audience) for i in NAV}
+    assert ("selfgov:proposals", "selfgov.view", "desk") in urls
+    assert ("selfgov:rules", "selfgov.view", "desk") in urls
+    assert ("selfgov:consultations", "selfgov.view", "desk") in urls
+    # The villager (selfgov.participate) reaches proposals in the phone layout to co-sign.
+    assert ("selfgov:proposals", "selfgov.participate", "villager") in urls
+    assert any("selfgov.participate" in perms for perms in ROLE_PERMISSIONS.values())
