@@ -633,6 +633,40 @@ def _selfgov_records(cast) -> set[int]:  # type: ignore[no-untyped-def]
         actor=clerk, jurisdiction=j, election=election, entry=entries[away.pk],
         text="闵家村异议", filed_by_name="钱德福",
     )  # fmt: skip
+    # --- selfgov proposals and rules: a proposal with a second signature, a consultation, a
+    # 村规民约 version adopted by a 村民会议 every adult of village A attended ---
+    from cunshe.selfgov.models import ProposalSignature
+    from cunshe.selfgov.selectors.bodies import adults
+    from cunshe.selfgov.services import proposals as proposal_svc
+    from cunshe.selfgov.services import village_rules as rules_svc
+
+    proposal = proposal_svc.proposal_create(
+        actor=clerk, jurisdiction=j, village=cast.village_a, title="闵家村提议", text="修渠",
+        proposer=husband,
+    )  # fmt: skip
+    proposal_svc.proposal_sign(actor=clerk, jurisdiction=j, proposal=proposal, person=wife)
+    consultation = proposal_svc.consultation_create(
+        actor=clerk, jurisdiction=j, village=cast.village_a, topic="闵家村协商",
+        parties="闵家村村委会", notice_on=today, notice_how="公告栏", proposal=proposal,
+    )  # fmt: skip
+    assembly = meetings.meeting_convene(
+        actor=clerk, jurisdiction=j, region=cast.village_a, kind="villagers",
+        title="闵家村村民会议", notice_on=today - timedelta(days=10), scheduled_at=start,
+        place="村部", agenda=["制定村规民约"],
+    )  # fmt: skip
+    assembly = meetings.meeting_open(actor=clerk, jurisdiction=j, meeting=assembly, now=start)
+    for person in adults(j, cast.village_a.code, today):
+        meetings.attendee_sign_in(actor=clerk, jurisdiction=j, meeting=assembly, person=person)
+    present = assembly.attendance.count()
+    covenant = meetings.decision_record(
+        actor=clerk, jurisdiction=j, item=assembly.agenda.get(), text="通过村规民约",
+        votes_for=present, votes_against=0, abstentions=0,
+    )  # fmt: skip
+    rules = rules_svc.rules_adopt(
+        actor=clerk, jurisdiction=j, village=cast.village_a, kind="covenant", title="闵家村规约",
+        text="爱护公共设施", decision=covenant,
+    )  # fmt: skip
+    # --- end selfgov proposals and rules ---
     SELFGOV_IDS.clear()
     SELFGOV_IDS.update(
         body=[b.pk for b in made.values()], membership=[m.pk for m in members],
@@ -644,6 +678,9 @@ def _selfgov_records(cast) -> set[int]:  # type: ignore[no-untyped-def]
         disclosure=[item_pub.pk], question=[question.pk], election=[election.pk],
         entry=[e.pk for e in entries.values()], proxy=[proxy.pk], objection=[objection.pk],
         optin=[opt.pk], person=[husband.pk, wife.pk, away.pk], household=[household.pk],
+        proposal=[proposal.pk], consultation=[consultation.pk], rules_version=[rules.pk],
+        signature=list(ProposalSignature.objects.filter(proposal=proposal).values_list(
+            "pk", flat=True)), proposals_meeting=[assembly.pk], proposals_decision=[covenant.pk],
     )  # fmt: skip
     return {pk for pks in SELFGOV_IDS.values() for pk in pks}
 
@@ -655,6 +692,7 @@ SELFGOV_PARAM_KINDS = {
     "matter_id": "matter", "disclosure_id": "disclosure", "question_id": "question",
     "election_id": "election", "objection_id": "objection", "objection_pk": "objection",
     "proxy_pk": "proxy",
+    "proposal_id": "proposal", "version_id": "rules_version",  # selfgov proposals and rules
 }  # fmt: skip
 SELFGOV_PK_KINDS = (  # the first prefix that matches
     ("/gov/bodies/", "body"), ("/gov/disclosures/", "disclosure"),
@@ -662,6 +700,8 @@ SELFGOV_PK_KINDS = (  # the first prefix that matches
     ("/gov/matters/", "matter"), ("/gov/meetings/items/", "item"), ("/gov/meetings/", "meeting"),
     ("/gov/villages/<str:code>/disclosures/", "disclosure"),
     ("/gov/villages/<str:code>/matters/", "matter"),
+    ("/gov/proposals/", "proposal"), ("/gov/consultations/", "consultation"),  # proposals part
+    ("/gov/rules/", "rules_version"), ("/gov/villages/<str:code>/rules/", "rules_version"),
 )  # fmt: skip
 
 
@@ -759,5 +799,7 @@ SELFGOV_TABLES = (
     "selfgov.NonHukouApproval", "selfgov.RollObjection", "selfgov.Proxy", "selfgov.Candidate",
     "selfgov.ElectionResult", "selfgov.RecallPetition", "selfgov.VoterOptIn",
     "selfgov.RightsDeprivation",
+    "selfgov.Proposal", "selfgov.ProposalSignature", "selfgov.Consultation",  # proposals part
+    "selfgov.RulesVersion",  # rules part
 )  # fmt: skip
 # --- end selfgov ---
