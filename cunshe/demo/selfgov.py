@@ -850,4 +850,7 @@ def seed_selfgov(*, seed: int = 1, today: date | None = None) -> dict[str, int]:
     from cunshe.demo.selfgov_polls import seed_polls  # polls part
 
     counts.update(seed_polls(seed=seed))
+    from cunshe.demo.selfgov_proposals import seed_proposals  # proposals part
+
+    seed_proposals(seed=seed, today=today, counts=counts)
     return counts
