@@ -61,7 +61,7 @@ class BoardOut(Schema):
     items: list[BoardAlertOut]
 
 
-class StepOut(Schema):
+class AlertStepOut(Schema):
     at: datetime
     title: str
     note: str
@@ -89,7 +89,7 @@ class AlertOut(Schema):
     close_note: str
     visit_made: bool | None
     version: int
-    timeline: list[StepOut]
+    timeline: list[AlertStepOut]
 
 
 class CloseIn(Schema):

@@ -38,7 +38,7 @@ _KINDS = "|".join(CareKind.values)
 _RISKS = "|".join(RiskLevel.values)
 
 
-class CandidateOut(Schema):
+class CareCandidateOut(Schema):
     id: int
     person_id: int
     name: str
@@ -142,7 +142,7 @@ def _candidate(j: Jurisdiction, pk: int) -> CareProfile:
     return selectors.get_candidate_for(j, pk)
 
 
-@router.get("/candidates", response=list[CandidateOut], summary="待确认的关爱对象")
+@router.get("/candidates", response=list[CareCandidateOut], summary="待确认的关爱对象")
 @paginate(PagePagination)
 def candidate_list(
     request: HttpRequest, filters: Query[CandidateQuery], **kwargs: Any
@@ -152,7 +152,7 @@ def candidate_list(
     return selectors.candidates(j, selectors.CandidateFilters(filters.kind, filters.village))
 
 
-@router.post("/candidates/{profile_id}/confirm", response=CandidateOut, summary="确认在册")
+@router.post("/candidates/{profile_id}/confirm", response=CareCandidateOut, summary="确认在册")
 def candidate_confirm(request: HttpRequest, profile_id: Id, payload: ConfirmIn) -> CareProfile:
     j = _scope(request)
     profile = _candidate(j, profile_id)
@@ -170,7 +170,7 @@ def candidate_confirm(request: HttpRequest, profile_id: Id, payload: ConfirmIn) 
     return _candidate(j, profile_id)
 
 
-@router.post("/candidates/{profile_id}/dismiss", response=CandidateOut, summary="不予认定")
+@router.post("/candidates/{profile_id}/dismiss", response=CareCandidateOut, summary="不予认定")
 def candidate_dismiss(request: HttpRequest, profile_id: Id, payload: DismissIn) -> CareProfile:
     j = _scope(request)
     profile = _candidate(j, profile_id)

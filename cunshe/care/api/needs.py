@@ -157,7 +157,8 @@ def need_list(request: HttpRequest, filters: Query[NeedQuery], **kwargs: Any) ->
     j = _scope(request)
     status = "" if filters.status == "all" else filters.status
     if filters.village and not j.covers(filters.village):
-        raise ValidationError({"village": _("该区划不在您的管辖范围内。")})
+        # A place outside the caller's subtree does not exist for them (404, as everywhere).
+        raise ApiError(404, "not_found", _("该区划不在您的管辖范围内。"))
     qs: QuerySet[CareNeed] = selectors.needs_list(
         j,
         selectors.NeedFilters(

@@ -100,7 +100,7 @@ class ContactOut(Schema):
     is_family: bool
 
 
-class EventOut(Schema):
+class ProfileEventOut(Schema):
     at: datetime
     kind: str
     title: str
@@ -123,7 +123,7 @@ class ProfileDetailOut(ProfileOut):
     school: str
     school_class: str
     contacts: list[ContactOut]
-    history: list[EventOut]
+    history: list[ProfileEventOut]
 
 
 def _carers(p: CareProfile, carers: Any = None) -> list[dict[str, Any]]:

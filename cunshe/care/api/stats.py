@@ -36,13 +36,13 @@ class StatsQuery(Schema):
     to: date | None = Field(None, description="结束日期（含），默认今天")
 
 
-class RegionOut(Schema):
+class CareRegionOut(Schema):
     code: str
     name: str
     level: int
 
 
-class PeriodOut(Schema):
+class CarePeriodOut(Schema):
     from_: str = Field(..., alias="from")
     to: str
 
@@ -54,7 +54,7 @@ class RiskCellsOut(Schema):
     general: Cell
 
 
-class CoverageOut(Schema):
+class StatsCoverageOut(Schema):
     covered: int | None = Field(..., description="覆盖人数（可能推算儿童人数时为 null）")
     active: int | None
     rate: float | None = Field(..., description="探访覆盖率 0–1")
@@ -78,13 +78,13 @@ class UnitOut(Schema):
     active: dict[str, RiskCellsOut] = Field(..., description="按类别（child/woman/elderly）")
     active_total: int | None
     candidates: dict[str, Cell]
-    coverage: CoverageOut
+    coverage: StatsCoverageOut
     overdue: int
     open_alerts: OpenAlertsOut
     sos: SosOut
 
 
-class MonthOut(Schema):
+class CareMonthOut(Schema):
     month: str
     new_profiles: int
     closed_profiles: int
@@ -93,13 +93,13 @@ class MonthOut(Schema):
 
 
 class StatsOut(Schema):
-    region: RegionOut
-    period: PeriodOut
+    region: CareRegionOut
+    period: CarePeriodOut
     exact_children: bool = Field(..., description="false：儿童小数值已隐去")
     small_cell_max: int
     totals: UnitOut
     units: list[UnitOut]
-    trend: list[MonthOut]
+    trend: list[CareMonthOut]
 
 
 def _scope(request: HttpRequest) -> Jurisdiction:

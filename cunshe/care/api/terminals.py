@@ -91,7 +91,7 @@ class TerminalOut(Schema):
         return t.active and selectors.is_online(t)
 
 
-class EventOut(Schema):
+class TerminalEventOut(Schema):
     event_id: str
     kind: str
     occurred_at: datetime
@@ -101,7 +101,7 @@ class EventOut(Schema):
 
 
 class TerminalDetailOut(TerminalOut):
-    events: list[EventOut]
+    events: list[TerminalEventOut]
 
     @staticmethod
     def resolve_events(t: Terminal) -> list[TerminalEvent]:

@@ -102,7 +102,7 @@ class VisitIn(Schema):
         return timezone.make_aware(v) if timezone.is_naive(v) else v
 
 
-class DueOut(Schema):
+class VisitDueOut(Schema):
     profile_id: int
     name: str
     kind: str
@@ -127,7 +127,7 @@ class DueCarerOut(Schema):
 
 
 class DueListOut(Schema):
-    items: list[DueOut]
+    items: list[VisitDueOut]
     by_carer: list[DueCarerOut]
 
 

@@ -94,7 +94,7 @@ class BodyIn(Schema):
     term_end: date | None = None
 
 
-class MemberIn(Schema):
+class MembershipIn(Schema):
     person_id: int = Field(ge=1, le=2**63 - 1)
     position: str = Field(pattern="^(" + "|".join(Position.values) + ")$")
     start: date
@@ -149,7 +149,7 @@ def body_detail(request: HttpRequest, body_id: Id) -> Any:
 
 
 @router.post("/{body_id}/members", response={201: MemberOut}, summary="增加成员")
-def member_add(request: HttpRequest, body_id: Id, payload: MemberIn) -> Any:
+def member_add(request: HttpRequest, body_id: Id, payload: MembershipIn) -> Any:
     j = _scope(request)
     body = sel.get_body_for(j, body_id, need=sel.MANAGE)
     person = sel.person_in(j, body.region_code, payload.person_id)

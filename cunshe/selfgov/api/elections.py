@@ -127,11 +127,11 @@ class GenerateOut(Schema):
     by_category: dict[str, int]
 
 
-class VersionIn(Schema):
+class ElectionVersionIn(Schema):
     expected_version: int | None = None
 
 
-class PublishIn(VersionIn):
+class RollPublishIn(ElectionVersionIn):
     published_on: date | None = None
 
 
@@ -174,7 +174,7 @@ class ObjectionOut(Schema):
         return o.entry_id is not None
 
 
-class AnswerIn(Schema):
+class ObjectionAnswerIn(Schema):
     answer: str = Field(..., max_length=2000)
     upheld: bool
 
@@ -201,7 +201,7 @@ class ProxyOut(Schema):
         return p.holder.person.name
 
 
-class CandidateOut(Schema):
+class ElectionCandidateOut(Schema):
     id: int
     name: str
     position: str
@@ -214,7 +214,7 @@ class CandidateOut(Schema):
         return c.person.name
 
 
-class ResultOut(Schema):
+class ElectionResultOut(Schema):
     round: int
     registered: int
     ballots_cast: int
@@ -223,8 +223,8 @@ class ResultOut(Schema):
 
 
 class ResultsOut(Schema):
-    results: list[ResultOut]
-    candidates: list[CandidateOut]
+    results: list[ElectionResultOut]
+    candidates: list[ElectionCandidateOut]
 
 
 class ResultIn(Schema):
@@ -272,7 +272,9 @@ def election_roll(
 
 
 @router.post("/{election_id}/roll/generate", response=GenerateOut, summary="按户籍登记生成选民名单")
-def roll_generate(request: HttpRequest, election_id: Id, payload: VersionIn) -> dict[str, Any]:
+def roll_generate(
+    request: HttpRequest, election_id: Id, payload: ElectionVersionIn
+) -> dict[str, Any]:
     j = _writer(request)
     e = sel.election_for(j, election_id)
     try:
@@ -288,7 +290,7 @@ def roll_generate(request: HttpRequest, election_id: Id, payload: VersionIn) -> 
 
 
 @router.post("/{election_id}/roll/publish", response=ElectionDetailOut, summary="公布选民名单")
-def roll_publish(request: HttpRequest, election_id: Id, payload: PublishIn) -> dict[str, Any]:
+def roll_publish(request: HttpRequest, election_id: Id, payload: RollPublishIn) -> dict[str, Any]:
     j = _writer(request)
     e = sel.election_for(j, election_id)
     try:
@@ -350,7 +352,7 @@ def objection_file(request: HttpRequest, election_id: Id, payload: ObjectionIn):
     "/{election_id}/objections/{objection_id}/answer", response=ObjectionOut, summary="答复异议"
 )
 def objection_answer(
-    request: HttpRequest, election_id: Id, objection_id: Id, payload: AnswerIn
+    request: HttpRequest, election_id: Id, objection_id: Id, payload: ObjectionAnswerIn
 ) -> RollObjection:
     j = _writer(request)
     e = sel.election_for(j, election_id)
@@ -398,7 +400,9 @@ def result_list(request: HttpRequest, election_id: Id) -> dict[str, Any]:
     return {"results": list(sel.results(e)), "candidates": list(sel.candidates(e))}
 
 
-@router.post("/{election_id}/results", response={201: ResultOut}, summary="录入一轮计票结果")
+@router.post(
+    "/{election_id}/results", response={201: ElectionResultOut}, summary="录入一轮计票结果"
+)
 def result_record(request: HttpRequest, election_id: Id, payload: ResultIn):  # type: ignore[no-untyped-def]
     j = _writer(request)
     e = sel.election_for(j, election_id)

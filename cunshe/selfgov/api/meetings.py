@@ -96,7 +96,7 @@ class DecisionOut(Schema):
     passed: bool
 
 
-class ItemOut(Schema):
+class AgendaItemOut(Schema):
     id: int
     order: int
     title: str
@@ -124,7 +124,7 @@ class AttendeeOut(Schema):
 
 
 class MeetingDetailOut(MeetingOut):
-    agenda: list[ItemOut]
+    agenda: list[AgendaItemOut]
     attendance: list[AttendeeOut]
     quorum: QuorumOut
 
@@ -145,11 +145,11 @@ class MeetingIn(Schema):
     )
 
 
-class VersionIn(Schema):
+class MeetingVersionIn(Schema):
     expected_version: int | None = Field(None, ge=1)
 
 
-class CloseIn(VersionIn):
+class MeetingCloseIn(MeetingVersionIn):
     minutes_text: str = Field("", max_length=20000)
 
 
@@ -248,7 +248,7 @@ def meeting_quorum(request: HttpRequest, meeting_id: Id) -> Any:
 
 
 @router.post("/{meeting_id}/open", response=_DetailOut, summary="开始会议（确定应到人数）")
-def meeting_open(request: HttpRequest, meeting_id: Id, payload: VersionIn) -> Any:
+def meeting_open(request: HttpRequest, meeting_id: Id, payload: MeetingVersionIn) -> Any:
     j = _scope(request)
     meeting = sel.get_meeting_for(j, meeting_id, need=sel.MANAGE)
     try:
@@ -288,7 +288,7 @@ def meeting_decision(request: HttpRequest, meeting_id: Id, item_id: Id, payload:
 
 
 @router.post("/{meeting_id}/close", response=_DetailOut, summary="结束会议")
-def meeting_close(request: HttpRequest, meeting_id: Id, payload: CloseIn) -> Any:
+def meeting_close(request: HttpRequest, meeting_id: Id, payload: MeetingCloseIn) -> Any:
     j = _scope(request)
     meeting = sel.get_meeting_for(j, meeting_id, need=sel.MANAGE)
     try:

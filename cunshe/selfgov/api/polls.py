@@ -86,7 +86,7 @@ class PollIn(Schema):
     per_household: bool = False
 
 
-class VersionIn(Schema):
+class PollVersionIn(Schema):
     expected_version: int | None = Field(None, ge=1)
 
 
@@ -110,7 +110,7 @@ class CountOut(Schema):
     votes: int
 
 
-class ResultOut(Schema):
+class PollResultOut(Schema):
     poll_id: int
     votes_cast: int
     eligible: int
@@ -146,7 +146,7 @@ def poll_detail(request: HttpRequest, poll_id: Id) -> Any:
     return _poll(j, poll_id)
 
 
-def _versioned(request: HttpRequest, poll_id: int, service: Any, payload: VersionIn) -> Poll:
+def _versioned(request: HttpRequest, poll_id: int, service: Any, payload: PollVersionIn) -> Poll:
     j = _scope(request, None)
     poll = _poll(j, poll_id, need=sel.MANAGE)
     try:
@@ -159,12 +159,12 @@ def _versioned(request: HttpRequest, poll_id: int, service: Any, payload: Versio
 
 
 @router.post("/{poll_id}/open", response=PollOut, summary="开始投票（确定投票人名单）")
-def poll_open(request: HttpRequest, poll_id: Id, payload: VersionIn) -> Any:
+def poll_open(request: HttpRequest, poll_id: Id, payload: PollVersionIn) -> Any:
     return _versioned(request, poll_id, svc.poll_open, payload)
 
 
 @router.post("/{poll_id}/close", response=PollOut, summary="结束投票并计票")
-def poll_close(request: HttpRequest, poll_id: Id, payload: VersionIn) -> Any:
+def poll_close(request: HttpRequest, poll_id: Id, payload: PollVersionIn) -> Any:
     return _versioned(request, poll_id, svc.poll_close, payload)
 
 
@@ -206,7 +206,7 @@ def poll_vote(request: HttpRequest, poll_id: Id, payload: VoteIn) -> Any:
     )
 
 
-@router.get("/{poll_id}/results", response=ResultOut, summary="投票结果（结束后公布）")
+@router.get("/{poll_id}/results", response=PollResultOut, summary="投票结果（结束后公布）")
 def poll_results(request: HttpRequest, poll_id: Id) -> Any:
     j = _scope(request, None)
     poll = _poll(j, poll_id)

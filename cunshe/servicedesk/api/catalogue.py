@@ -78,7 +78,7 @@ class ItemOut(Schema):
     active: bool
 
 
-class MaterialOut(Schema):
+class RequirementOut(Schema):
     name: str
     doc_type: str
     copies: int
@@ -101,7 +101,7 @@ class ItemDetailOut(ItemOut):
     legal_basis: str
     conditions: str
     steps: list[str]
-    materials: list[MaterialOut]
+    materials: list[RequirementOut]
     village: str = Field(description="按此村显示；为空表示全省标准")
     handler: HandlerOut | None = Field(description="为该村办理此事项的单位（给出 village 时）")
 

@@ -32,7 +32,7 @@ class MetricsQuery(Schema):
     to: date | None = Field(None, description="结束日期（含），默认今天")
 
 
-class RegionOut(Schema):
+class MetricsRegionOut(Schema):
     code: str
     name: str
     level: int
@@ -63,7 +63,7 @@ class FiguresOut(Schema):
     overdue: int = Field(..., description="当前超期（不限区间）")
 
 
-class ItemOut(Schema):
+class MetricsItemOut(Schema):
     code: str
     name: str
     total: int
@@ -90,12 +90,12 @@ class MonthOut(Schema):
 
 
 class MetricsOut(Schema):
-    region: RegionOut
+    region: MetricsRegionOut
     period: PeriodOut
     days_basis: str = Field(..., description="calendar：平均天数按自然日计")
     totals: FiguresOut
     units: list[FiguresOut]
-    by_item: list[ItemOut]
+    by_item: list[MetricsItemOut]
     by_mode: list[ModeOut]
     trend: list[MonthOut]
 
