@@ -84,4 +84,5 @@ def test_english_and_korean_catalogues_translate_the_shell(client_as):
         assert expected in html, f"{code} catalogue missing: run manage.py compilemessages"
     client = client_as("villager")
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ko"
-    assert "곧 열립니다" in client.get(reverse("web:home")).content.decode()
+    # The villager's home tiles are translated too (村务公开 → 촌무 공개).
+    assert "촌무 공개" in client.get(reverse("web:home")).content.decode()
