@@ -25,6 +25,7 @@ from cunshe.selfgov.models.meetings import (
     Decision,
     DecisionVote,
     Meeting,
+    MeetingAttachment,
     MeetingKind,
 )
 from cunshe.selfgov.models.polls import Poll, PollBallot, PollOption, PollParticipation, PollVoter
@@ -50,6 +51,7 @@ __all__ = [
     "MatterCategory",
     "MatterStep",
     "Meeting",
+    "MeetingAttachment",
     "MeetingKind",
     "Membership",
     "NonHukouApproval",

@@ -3,9 +3,13 @@ decisions per agenda item (counts or named votes), minutes."""
 
 from __future__ import annotations
 
+import secrets
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cunshe.core.scoping import ScopedModel, prefix_index
@@ -179,3 +183,33 @@ class DecisionVote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.decision_id}:{self.person_id}"
+
+
+def _upload_to(instance: Any, filename: str) -> str:
+    # Stored names say nothing about the meeting or the content: a random name, no extension.
+    return f"selfgov/{timezone.now():%Y/%m}/{secrets.token_hex(16)}"
+
+
+class MeetingAttachment(models.Model):
+    """A file kept with a meeting (a signed sign-in sheet, a notice, a photo of the board):
+    PDF, JPEG or PNG by its bytes, stored under a random name, served only through an
+    access-checked view. Scoped through its meeting."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="attachments")
+    title = models.CharField(_("附件名称"), max_length=120)
+    file = models.FileField(upload_to=_upload_to, max_length=200)
+    content_type = models.CharField(max_length=60)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        verbose_name = _("会议附件")
+        verbose_name_plural = _("会议附件")
+
+    def __str__(self) -> str:
+        return self.title
