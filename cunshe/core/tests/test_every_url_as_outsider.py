@@ -667,6 +667,20 @@ def _selfgov_records(cast) -> set[int]:  # type: ignore[no-untyped-def]
         text="爱护公共设施", decision=covenant,
     )  # fmt: skip
     # --- end selfgov proposals and rules ---
+    # --- selfgov polls: an open secret poll of village A with one vote cast ---
+    from cunshe.selfgov.services import polls as poll_svc
+
+    poll = poll_svc.poll_create(
+        actor=clerk, jurisdiction=j, region=cast.village_a, question="闵家村是否修建文化广场",
+        options=["同意", "不同意"], opens_at=timezone.now() - timedelta(hours=1),
+        closes_at=timezone.now() + timedelta(days=3),
+    )  # fmt: skip
+    poll = poll_svc.poll_open(actor=clerk, jurisdiction=j, poll=poll)
+    poll_svc.vote_cast(
+        actor=clerk, jurisdiction=j, poll=poll, person=husband,
+        option=poll.options.first(), origin="hall",
+    )  # fmt: skip
+    # --- end selfgov polls ---
     SELFGOV_IDS.clear()
     SELFGOV_IDS.update(
         body=[b.pk for b in made.values()], membership=[m.pk for m in members],
@@ -681,6 +695,7 @@ def _selfgov_records(cast) -> set[int]:  # type: ignore[no-untyped-def]
         proposal=[proposal.pk], consultation=[consultation.pk], rules_version=[rules.pk],
         signature=list(ProposalSignature.objects.filter(proposal=proposal).values_list(
             "pk", flat=True)), proposals_meeting=[assembly.pk], proposals_decision=[covenant.pk],
+        poll=[poll.pk],
     )  # fmt: skip
     return {pk for pks in SELFGOV_IDS.values() for pk in pks}
 
@@ -693,6 +708,7 @@ SELFGOV_PARAM_KINDS = {
     "election_id": "election", "objection_id": "objection", "objection_pk": "objection",
     "proxy_pk": "proxy",
     "proposal_id": "proposal", "version_id": "rules_version",  # selfgov proposals and rules
+    "poll_id": "poll",  # selfgov polls
 }  # fmt: skip
 SELFGOV_PK_KINDS = (  # the first prefix that matches
     ("/gov/bodies/", "body"), ("/gov/disclosures/", "disclosure"),
@@ -702,6 +718,7 @@ SELFGOV_PK_KINDS = (  # the first prefix that matches
     ("/gov/villages/<str:code>/matters/", "matter"),
     ("/gov/proposals/", "proposal"), ("/gov/consultations/", "consultation"),  # proposals part
     ("/gov/rules/", "rules_version"), ("/gov/villages/<str:code>/rules/", "rules_version"),
+    ("/gov/polls/", "poll"), ("/gov/my/polls/", "poll"),  # polls part
 )  # fmt: skip
 
 
@@ -801,5 +818,7 @@ SELFGOV_TABLES = (
     "selfgov.RightsDeprivation",
     "selfgov.Proposal", "selfgov.ProposalSignature", "selfgov.Consultation",  # proposals part
     "selfgov.RulesVersion",  # rules part
+    "selfgov.Poll", "selfgov.PollOption", "selfgov.PollVoter", "selfgov.PollParticipation",
+    "selfgov.PollBallot",  # polls part
 )  # fmt: skip
 # --- end selfgov ---
