@@ -120,3 +120,17 @@ class CancelForm(forms.Form):
         label=_("取消原因"), max_length=500, widget=forms.TextInput(attrs=_INPUT)
     )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class AttachmentForm(forms.Form):
+    title = forms.CharField(
+        label=_("附件名称"),
+        max_length=120,
+        widget=forms.TextInput(attrs={**_INPUT, "placeholder": _("如：签到表、会议通知")}),
+    )
+    file = forms.FileField(
+        label=_("文件（PDF、JPG或PNG）"),
+        widget=forms.ClearableFileInput(
+            attrs={**_INPUT, "accept": "application/pdf,image/jpeg,image/png"}
+        ),
+    )

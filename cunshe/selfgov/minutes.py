@@ -1,6 +1,7 @@
 """Minutes of a meeting as a PDF (cunshe.core.pdf): title, kind, time, place, the quorum's
 figures, the attendance (names for meetings of a body; a count for 村民会议 and 小组会议, which
-may be hundreds), each agenda item with its decision and counts, and the clerk's notes."""
+may be hundreds), each agenda item with its decision and counts, the clerk's notes and the titles
+of the files kept with the meeting (the files themselves are downloaded from the meeting page)."""
 
 from __future__ import annotations
 
@@ -107,6 +108,10 @@ def build_minutes(meeting: Meeting) -> PdfDocument:
     if meeting.minutes_text:
         doc.heading(_("会议记录"))
         doc.paragraph(meeting.minutes_text)
+    attachments = sel.attachments_of(meeting)
+    if attachments:
+        doc.heading(_("附件"))
+        doc.paragraph("\n".join(f"{i}. {a.title}" for i, a in enumerate(attachments, start=1)))
     doc.space(8)
     doc.rows([(_("记录人"), ""), (_("主持人"), "")])
     return doc

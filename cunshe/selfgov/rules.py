@@ -93,6 +93,12 @@ DEFAULTS: dict[str, Any] = {
     # day the co-signatures reach the threshold is the province's setting.
     "CONVENE_WITHIN_DAYS": 30,
     # --- end proposals part
+    # --- attachments part (meetings): a file kept with a meeting (PDF, JPEG or PNG by its
+    # bytes) is at most this large — a scanned sign-in sheet of a 村民会议 runs to several
+    # pages — and a meeting keeps at most this many.
+    "MEETING_ATTACHMENT_MAX_BYTES": 10 * 1024 * 1024,
+    "MEETING_ATTACHMENTS_MAX": 20,
+    # --- end attachments part
 }
 
 

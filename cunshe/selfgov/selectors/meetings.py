@@ -31,6 +31,7 @@ from cunshe.selfgov.models import (
     BodyKind,
     Decision,
     Meeting,
+    MeetingAttachment,
     MeetingKind,
 )
 from cunshe.selfgov.selectors.bodies import (
@@ -79,6 +80,22 @@ def get_item_for(jurisdiction: Jurisdiction | None, pk: int, *, need: str = MANA
         raise Http404
     item.meeting = get_meeting_for(jurisdiction, item.meeting_id, need=need)
     return item
+
+
+def get_attachment_for(
+    jurisdiction: Jurisdiction | None, pk: int, *, need: str = VIEW
+) -> MeetingAttachment:
+    """A meeting's attachment, through its meeting's scope (404 outside, 403 without `need`)."""
+    attachment = MeetingAttachment.objects.filter(pk=pk).first()
+    if attachment is None:
+        raise Http404
+    attachment.meeting = get_meeting_for(jurisdiction, attachment.meeting_id, need=need)
+    return attachment
+
+
+def attachments_of(meeting: Meeting) -> list[MeetingAttachment]:
+    """The meeting's attachments, oldest first, with who uploaded them."""
+    return list(meeting.attachments.select_related("uploaded_by").order_by("uploaded_at", "id"))
 
 
 def agenda_of(meeting: Meeting) -> list[AgendaItem]:

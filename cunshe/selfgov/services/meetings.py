@@ -1,6 +1,6 @@
 """Writes of meetings: convene (with the notice rule), add agenda items, open (fixing the
 quorum's bases), sign attendees in or out, record decisions (only with a quorum; passed only by
-more than half of those present), close, cancel.
+more than half of those present), close, cancel; keep files with a meeting (attachments).
 
 Each service is atomic and writes one audit event; a refusal raises ValidationError naming the
 rule and records nothing.
@@ -8,10 +8,12 @@ rule and records nothing.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,11 +33,13 @@ from cunshe.selfgov.models import (
     Decision,
     DecisionVote,
     Meeting,
+    MeetingAttachment,
     MeetingKind,
 )
 from cunshe.selfgov.rules import rule
 from cunshe.selfgov.selectors import meetings as sel
 from cunshe.selfgov.selectors.bodies import MANAGE, adult_cutoff
+from cunshe.servicedesk.services.applications import sniff_content_type
 
 Status = Meeting.Status
 RequestedBy = Meeting.RequestedBy
@@ -540,3 +544,86 @@ def meeting_cancel(
     audit("selfgov.meeting.cancelled", actor=actor, jurisdiction=jurisdiction, obj=meeting,
           detail={})  # fmt: skip
     return meeting
+
+
+# --- attachments -----------------------------------------------------------------------------
+
+ATTACHMENT_TYPES = ("application/pdf", "image/jpeg", "image/png")
+
+
+def _check_attachment(upload: UploadedFile | None) -> tuple[str, str]:
+    """(content type, sha256) of an acceptable file, judged by its bytes: PDF, JPEG or PNG of
+    at most MEETING_ATTACHMENT_MAX_BYTES. The name and the browser's stated type are ignored."""
+    if upload is None:
+        raise ValidationError({"file": _("请选择要上传的文件。")})
+    limit = rule("MEETING_ATTACHMENT_MAX_BYTES")
+    if upload.size is None or upload.size > limit:
+        raise ValidationError(
+            {"file": _("文件太大：不能超过%(mb)sMB。") % {"mb": limit // (1024 * 1024)}}
+        )
+    if upload.size == 0:
+        raise ValidationError({"file": _("文件是空的。")})
+    upload.seek(0)
+    content_type = sniff_content_type(upload.read(16))
+    if content_type not in ATTACHMENT_TYPES:
+        raise ValidationError({"file": _("文件内容不是PDF、JPG或PNG，请重新选择。")})
+    upload.seek(0)
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return content_type, digest.hexdigest()
+
+
+@transaction.atomic
+def attachment_add(
+    *,
+    actor: Any,
+    jurisdiction: Jurisdiction,
+    meeting: Meeting,
+    title: str,
+    upload: UploadedFile | None,
+) -> MeetingAttachment:
+    """Keep a file with a meeting (before, during or after it; not once it is cancelled).
+    Checked in full before anything is written; stored under a random name."""
+    _require(jurisdiction, meeting.region_code)
+    meeting = _lock(jurisdiction, meeting)
+    if meeting.status == Status.CANCELLED:
+        raise ValidationError({"file": _("会议已取消，不能上传附件。")})
+    title = " ".join((title or "").split())
+    if not title:
+        raise ValidationError({"title": _("请填写附件名称。")})
+    if len(title) > 120:
+        raise ValidationError({"title": _("附件名称最多120字。")})
+    most = rule("MEETING_ATTACHMENTS_MAX")
+    if meeting.attachments.count() >= most:
+        raise ValidationError({"file": _("每个会议最多%(n)s个附件。") % {"n": most}})
+    content_type, sha = _check_attachment(upload)
+    attachment = MeetingAttachment(
+        meeting=meeting,
+        title=title,
+        content_type=content_type,
+        size=upload.size or 0,  # type: ignore[union-attr]
+        sha256=sha,
+        uploaded_by=actor,
+        uploaded_at=timezone.now(),
+    )
+    attachment.file.save("upload", upload, save=False)
+    try:
+        attachment.save()
+        audit(
+            "selfgov.attachment.added",
+            actor=actor,
+            jurisdiction=jurisdiction,
+            obj=attachment,
+            detail={
+                "meeting": meeting.pk,
+                "content_type": content_type,
+                "size": attachment.size,
+                "sha256": sha,
+            },
+        )
+    except Exception:
+        attachment.file.delete(save=False)  # no stored file without its row
+        raise
+    return attachment

@@ -1,5 +1,6 @@
 """Meetings pages: the list, convening, one meeting (open it, sign attendees in with a live
-quorum, record decisions per agenda item, close it) and the minutes PDF.
+quorum, record decisions per agenda item, close it, keep files with it), the minutes PDF and the
+attachment download.
 
 Parse → check access → selector/service → render. The sign-in panel is an htmx partial: a
 search by name or pinyin, a button per person, and the quorum box that turns green when reached.
@@ -12,7 +13,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -21,10 +22,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cunshe.core.access import require_jurisdiction, require_perm
+from cunshe.core.audit import audit
 from cunshe.core.jurisdiction import Jurisdiction
 from cunshe.residents.services import ConcurrentEdit
 from cunshe.selfgov import minutes
 from cunshe.selfgov.forms_meetings import (
+    AttachmentForm,
     CancelForm,
     CloseForm,
     ConveneForm,
@@ -32,6 +35,7 @@ from cunshe.selfgov.forms_meetings import (
     ItemForm,
 )
 from cunshe.selfgov.models import Meeting
+from cunshe.selfgov.rules import rule
 from cunshe.selfgov.selectors import bodies as body_sel
 from cunshe.selfgov.selectors import meetings as sel
 from cunshe.selfgov.services import meetings as svc
@@ -145,6 +149,9 @@ def _detail(
             "cancel_form": forms_in.get("cancel")
             or CancelForm(initial={"version": meeting.version}),
             "status_error": forms_in.get("status_error", ""),
+            "attachments": sel.attachments_of(meeting),
+            "attachment_form": forms_in.get("attachment") or AttachmentForm(),
+            "attachment_max_mb": rule("MEETING_ATTACHMENT_MAX_BYTES") // (1024 * 1024),
         }
     )
     return render(request, "selfgov/meetings_detail.html", ctx, status=status)
@@ -196,6 +203,15 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ):
             return redirect("selfgov:meeting", pk=pk)
         return _detail(request, j, meeting, forms_in={"item": form}, status=400)
+    if action == "attach":
+        form = AttachmentForm(request.POST, request.FILES)
+        if form.is_valid() and call_into_form(
+            form, svc.attachment_add, title=form.cleaned_data["title"],
+            upload=form.cleaned_data["file"], **kwargs,
+        ):  # fmt: skip
+            messages.success(request, _("附件已上传。"))
+            return redirect("selfgov:meeting", pk=pk)
+        return _detail(request, j, meeting, forms_in={"attachment": form}, status=400)
     if action == "remove_attendance":
         raw = request.POST.get("attendance", "")
         attendance = meeting.attendance.filter(pk=int(raw)).first() if raw.isdigit() else None
@@ -311,6 +327,41 @@ def meeting_minutes(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
+_EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
+
+
+@login_required
+@never_cache
+@require_GET
+def meeting_attachment(request: HttpRequest, pk: int) -> HttpResponse:
+    """One attachment of a meeting, to those who may read the meeting (selfgov.view in its
+    village); always as a download, its type the one sniffed at upload, every read audited."""
+    j = _j(request)
+    attachment = sel.get_attachment_for(j, pk)
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    audit(
+        "selfgov.attachment.downloaded",
+        actor=request.user,
+        jurisdiction=j,
+        obj=attachment,
+        detail={"meeting": attachment.meeting_id},
+    )
+    extension = _EXTENSIONS.get(attachment.content_type, "bin")
+    label = "".join(ch for ch in attachment.title if ch not in "/\\\"'<>:*?|")[:40] or "attachment"
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=f"meeting-{attachment.meeting_id}-{label}.{extension}",
+        content_type=attachment.content_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 urlpatterns = [
     path("meetings/", meeting_list, name="meetings"),
     path("meetings/new/", meeting_new, name="meeting_new"),
@@ -320,4 +371,5 @@ urlpatterns = [
     path("meetings/<int:pk>/quorum/", meeting_quorum, name="meeting_quorum"),
     path("meetings/<int:pk>/minutes.pdf", meeting_minutes, name="meeting_minutes"),
     path("meetings/items/<int:pk>/decision/", meeting_decision, name="meeting_decision"),
+    path("meetings/attachments/<int:pk>/", meeting_attachment, name="meeting_attachment"),
 ]
