@@ -820,5 +820,6 @@ SELFGOV_TABLES = (
     "selfgov.RulesVersion",  # rules part
     "selfgov.Poll", "selfgov.PollOption", "selfgov.PollVoter", "selfgov.PollParticipation",
     "selfgov.PollBallot",  # polls part
+    "selfgov.MeetingAttachment",  # meeting attachments
 )  # fmt: skip
 # --- end selfgov ---
