@@ -230,3 +230,58 @@ def test_detail_query_count_does_not_grow_with_attachments(
     with django_assert_num_queries(QUERIES_CONVENED):
         r = client.get(url)
     assert r.content.decode().count("data-attachment=") == n
+
+
+@pytest.mark.browser
+def test_clerk_uploads_on_a_phone(browser, server, settings, tmp_path):  # type: ignore[no-untyped-def]
+    """A clerk on a 390 px phone attaches a scanned PDF to a meeting; a text file named .pdf is
+    refused on the form. Screenshots var/screenshots/selfgov_meetings_attachments_*.png."""
+    from cunshe.accounts.models import RoleAssignment, User
+    from cunshe.accounts.roles import Role
+    from cunshe.core.testing.browser import Watch, screenshots_dir
+    from cunshe.core.testing.cast import build_tree
+    from cunshe.selfgov.tests.meetings_fixtures import at
+
+    settings.REQUIRE_STAFF_2FA = False
+    regions = build_tree()
+    clerk = User.objects.create_user(username="clerk_att", password="pw-attach-12345678")
+    j = RoleAssignment.objects.create(
+        user=clerk, role=Role.VILLAGE_CLERK, region=regions["220182102200"]
+    ).jurisdiction()
+    meeting = svc.meeting_convene(
+        actor=clerk, jurisdiction=j, region=regions["220182102200"], kind="villagers",
+        title="2026年冬季村民会议", notice_on=at(2026, 11, 1).date(),
+        scheduled_at=at(2026, 11, 20), place="村委会会议室", agenda=["修建村东水渠"],
+    )  # fmt: skip
+    scan, fake = tmp_path / "scan.pdf", tmp_path / "fake.pdf"
+    scan.write_bytes(PDF)
+    fake.write_bytes(FAKE_PDF)
+
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    watch = Watch(context, server)
+    page = context.new_page()
+    page.goto(server + "/accounts/login/")
+    page.fill("input[name=username]", "clerk_att")
+    page.fill("input[name=password]", "pw-attach-12345678")
+    page.click("form.cs-login-form button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    page.goto(f"{server}/gov/meetings/{meeting.pk}/")
+    form = page.locator("[data-attachment-form]")
+    form.locator("input[name=title]").fill("会议通知（盖章）")
+    form.locator("input[name=file]").set_input_files(str(fake))
+    form.locator("button[type=submit]").click()
+    page.wait_for_load_state("networkidle")
+    assert "文件内容不是PDF、JPG或PNG" in page.locator("[data-attachment-error]").inner_text()
+    page.screenshot(
+        path=str(screenshots_dir() / "selfgov_meetings_attachments_1_refused.png"), full_page=True
+    )
+    form = page.locator("[data-attachment-form]")
+    form.locator("input[name=file]").set_input_files(str(scan))
+    form.locator("button[type=submit]").click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator("[data-attachment]").count() == 1
+    page.screenshot(
+        path=str(screenshots_dir() / "selfgov_meetings_attachments_2_listed.png"), full_page=True
+    )
+    assert watch.foreign() == []
+    context.close()
