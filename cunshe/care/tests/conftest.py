@@ -22,7 +22,7 @@ from cunshe.residents.tests.conftest import clerk_j, household_a, register  # no
 
 
 @pytest.fixture
-def family(cast, clerk_j, register):  # type: ignore[no-untyped-def]
+def family(cast, clerk_j, register):  # type: ignore[no-untyped-def]  # noqa: F811
     father = register("张伟", date(1985, 4, 2), "M", "02", seq=11, marital_status="20")
     mother = register("李娜", date(1988, 7, 9), "F", "12", seq=12, marital_status="20")
     child = register("张小明", date(2016, 5, 10), "M", "20", seq=13)
@@ -73,7 +73,7 @@ def make_profile():  # type: ignore[no-untyped-def]
 def make_terminal(cast):  # type: ignore[no-untyped-def]
     """make_terminal(person, serial="T-0001", secret="s3cret", **fields)."""
 
-    def make(person, serial="T-0001", secret="s3cret", **fields):  # type: ignore[no-untyped-def]
+    def make(person, serial="T-0001", secret="s3cret", **fields):  # type: ignore[no-untyped-def]  # noqa: S107
         fields.setdefault("checkin_start", time(6, 0))
         fields.setdefault("checkin_end", time(10, 0))
         with system_scope("test set-up"):

@@ -132,5 +132,7 @@ def test_a_redelivered_repeat_is_recorded_once(alerting):
             received_at=T0, source="http", region=alerting.terminal.region,
         )  # fmt: skip
     for _ in range(2):
-        assert alert_raise(terminal=alerting.terminal, kind="sos", at=T0, source_event=event) is None
+        assert (
+            alert_raise(terminal=alerting.terminal, kind="sos", at=T0, source_event=event) is None
+        )
     assert AlertStep.objects.filter(rung="repeat").count() == 1

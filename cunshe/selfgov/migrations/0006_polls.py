@@ -6,116 +6,283 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('regions', '0001_region_tree'),
-        ('residents', '0003_search_indexes'),
-        ('selfgov', '0005_proposals_rules'),
+        ("regions", "0001_region_tree"),
+        ("residents", "0003_search_indexes"),
+        ("selfgov", "0005_proposals_rules"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Poll',
+            name="Poll",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('region_code', models.CharField(editable=False, max_length=15)),
-                ('question', models.CharField(max_length=300, verbose_name='问题')),
-                ('description', models.TextField(blank=True, verbose_name='说明')),
-                ('opens_at', models.DateTimeField(verbose_name='开始时间')),
-                ('closes_at', models.DateTimeField(verbose_name='截止时间')),
-                ('secret', models.BooleanField(default=True, verbose_name='无记名投票')),
-                ('per_household', models.BooleanField(default=False, verbose_name='每户一票')),
-                ('status', models.CharField(choices=[('draft', '未开始'), ('open', '投票中'), ('closed', '已结束'), ('cancelled', '已取消')], default='draft', max_length=10, verbose_name='状态')),
-                ('opened_at', models.DateTimeField(blank=True, null=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('eligible_persons', models.PositiveIntegerField(blank=True, null=True)),
-                ('eligible_households', models.PositiveIntegerField(blank=True, null=True)),
-                ('votes_cast', models.PositiveIntegerField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='regions.region')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("region_code", models.CharField(editable=False, max_length=15)),
+                ("question", models.CharField(max_length=300, verbose_name="问题")),
+                ("description", models.TextField(blank=True, verbose_name="说明")),
+                ("opens_at", models.DateTimeField(verbose_name="开始时间")),
+                ("closes_at", models.DateTimeField(verbose_name="截止时间")),
+                ("secret", models.BooleanField(default=True, verbose_name="无记名投票")),
+                ("per_household", models.BooleanField(default=False, verbose_name="每户一票")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "未开始"),
+                            ("open", "投票中"),
+                            ("closed", "已结束"),
+                            ("cancelled", "已取消"),
+                        ],
+                        default="draft",
+                        max_length=10,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("opened_at", models.DateTimeField(blank=True, null=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                ("eligible_persons", models.PositiveIntegerField(blank=True, null=True)),
+                ("eligible_households", models.PositiveIntegerField(blank=True, null=True)),
+                ("votes_cast", models.PositiveIntegerField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="regions.region",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '民意调查',
-                'verbose_name_plural': '民意调查',
-                'ordering': ['-opens_at', '-id'],
+                "verbose_name": "民意调查",
+                "verbose_name_plural": "民意调查",
+                "ordering": ["-opens_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='PollOption',
+            name="PollOption",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('order', models.PositiveSmallIntegerField(default=0)),
-                ('text', models.CharField(max_length=200, verbose_name='选项')),
-                ('votes', models.PositiveIntegerField(blank=True, null=True)),
-                ('poll', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='options', to='selfgov.poll')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("order", models.PositiveSmallIntegerField(default=0)),
+                ("text", models.CharField(max_length=200, verbose_name="选项")),
+                ("votes", models.PositiveIntegerField(blank=True, null=True)),
+                (
+                    "poll",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="options",
+                        to="selfgov.poll",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['order', 'id'],
+                "ordering": ["order", "id"],
             },
         ),
         migrations.CreateModel(
-            name='PollBallot',
+            name="PollBallot",
             fields=[
-                ('token', models.CharField(editable=False, max_length=32, primary_key=True, serialize=False)),
-                ('poll', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='ballots', to='selfgov.poll')),
-                ('option', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='selfgov.polloption')),
+                (
+                    "token",
+                    models.CharField(
+                        editable=False, max_length=32, primary_key=True, serialize=False
+                    ),
+                ),
+                (
+                    "poll",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="ballots",
+                        to="selfgov.poll",
+                    ),
+                ),
+                (
+                    "option",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="selfgov.polloption",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['token'],
+                "ordering": ["token"],
             },
         ),
         migrations.CreateModel(
-            name='PollParticipation',
+            name="PollParticipation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('origin', models.CharField(choices=[('online', '网上投票'), ('hall', '服务大厅现场投票'), ('proxy', '委托投票')], max_length=8)),
-                ('voted_at', models.DateTimeField()),
-                ('proxy_relation', models.CharField(blank=True, max_length=20)),
-                ('household', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='residents.household')),
-                ('option', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='selfgov.polloption')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='residents.person')),
-                ('poll', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='participations', to='selfgov.poll')),
-                ('proxy_holder', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='residents.person')),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "origin",
+                    models.CharField(
+                        choices=[
+                            ("online", "网上投票"),
+                            ("hall", "服务大厅现场投票"),
+                            ("proxy", "委托投票"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                ("voted_at", models.DateTimeField()),
+                ("proxy_relation", models.CharField(blank=True, max_length=20)),
+                (
+                    "household",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="residents.household",
+                    ),
+                ),
+                (
+                    "option",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="selfgov.polloption",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="residents.person",
+                    ),
+                ),
+                (
+                    "poll",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="participations",
+                        to="selfgov.poll",
+                    ),
+                ),
+                (
+                    "proxy_holder",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="residents.person",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['voted_at', 'id'],
+                "ordering": ["voted_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='PollVoter',
+            name="PollVoter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('household', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='residents.household')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='residents.person')),
-                ('poll', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='voters', to='selfgov.poll')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "household",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="residents.household",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="residents.person",
+                    ),
+                ),
+                (
+                    "poll",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="voters",
+                        to="selfgov.poll",
+                    ),
+                ),
             ],
         ),
         migrations.AddIndex(
-            model_name='poll',
-            index=models.Index(fields=['region_code'], name='selfgov_poll_region', opclasses=['varchar_pattern_ops']),
+            model_name="poll",
+            index=models.Index(
+                fields=["region_code"],
+                name="selfgov_poll_region",
+                opclasses=["varchar_pattern_ops"],
+            ),
         ),
         migrations.AddConstraint(
-            model_name='polloption',
-            constraint=models.UniqueConstraint(fields=('poll', 'order'), name='selfgov_poll_option_order'),
+            model_name="polloption",
+            constraint=models.UniqueConstraint(
+                fields=("poll", "order"), name="selfgov_poll_option_order"
+            ),
         ),
         migrations.AddIndex(
-            model_name='pollparticipation',
-            index=models.Index(fields=['poll', 'proxy_holder'], name='selfgov_poll_proxy'),
+            model_name="pollparticipation",
+            index=models.Index(fields=["poll", "proxy_holder"], name="selfgov_poll_proxy"),
         ),
         migrations.AddConstraint(
-            model_name='pollparticipation',
-            constraint=models.UniqueConstraint(fields=('poll', 'person'), name='selfgov_poll_vote_once'),
+            model_name="pollparticipation",
+            constraint=models.UniqueConstraint(
+                fields=("poll", "person"), name="selfgov_poll_vote_once"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='pollparticipation',
-            constraint=models.UniqueConstraint(condition=models.Q(('household__isnull', False)), fields=('poll', 'household'), name='selfgov_poll_vote_once_per_household'),
+            model_name="pollparticipation",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("household__isnull", False)),
+                fields=("poll", "household"),
+                name="selfgov_poll_vote_once_per_household",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='pollvoter',
-            constraint=models.UniqueConstraint(fields=('poll', 'person'), name='selfgov_poll_voter_once'),
+            model_name="pollvoter",
+            constraint=models.UniqueConstraint(
+                fields=("poll", "person"), name="selfgov_poll_voter_once"
+            ),
         ),
     ]

@@ -92,6 +92,9 @@ class PollVoter(models.Model):
             models.UniqueConstraint(fields=["poll", "person"], name="selfgov_poll_voter_once")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.poll_id}:{self.person_id}"
+
 
 class PollParticipation(models.Model):
     """Who voted, when and how. `household` is set only on a household poll (one vote per
@@ -132,6 +135,9 @@ class PollParticipation(models.Model):
         ]
         indexes = [models.Index(fields=["poll", "proxy_holder"], name="selfgov_poll_proxy")]
 
+    def __str__(self) -> str:
+        return f"{self.poll_id}:{self.person_id}"
+
 
 class PollBallot(models.Model):
     """A secret ballot: the poll and the choice, nothing else. The primary key is a random
@@ -144,3 +150,6 @@ class PollBallot(models.Model):
 
     class Meta:
         ordering = ["token"]
+
+    def __str__(self) -> str:
+        return self.token
