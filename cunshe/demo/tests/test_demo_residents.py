@@ -23,7 +23,9 @@ TODAY = date(2026, 5, 1)
 @pytest.fixture
 def seeded(db):  # type: ignore[no-untyped-def]
     _tree_for_demo()
-    counts = demo_seed(seed=1, servicedesk=False)  # the desk's part has its own tests
+    counts = demo_seed(
+        seed=1, servicedesk=False, care=False, selfgov=False
+    )  # the desk's part has its own tests
     with system_scope("test"):
         persons = list(Person.objects.select_related("household"))
         households = list(Household.objects.all())
@@ -39,7 +41,7 @@ def test_every_demo_village_gets_households_and_persons(seeded):
 
 
 def test_second_run_adds_nothing(seeded):
-    again = demo_seed(seed=1, servicedesk=False)
+    again = demo_seed(seed=1, servicedesk=False, care=False, selfgov=False)
     assert again and not any(again.values()), again
     with system_scope("test"):
         assert Person.objects.count() == len(seeded[1])
