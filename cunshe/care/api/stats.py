@@ -21,6 +21,7 @@ from ninja.errors import AuthenticationError
 
 from cunshe.api.errors import ApiError
 from cunshe.care.selectors import stats
+from cunshe.core import reporting
 from cunshe.core.access import require_jurisdiction, require_perm
 from cunshe.core.jurisdiction import Jurisdiction
 from cunshe.regions import selectors as region_selectors
@@ -117,11 +118,11 @@ def stats_get(request: HttpRequest, params: Query[StatsQuery]) -> dict[str, Any]
         region = region_selectors.get_region_for(j, params.region)
     else:
         region = region_selectors.region_roots(j)[0]
-    start, end = stats.default_period()
+    start, end = reporting.default_period()
     start = params.from_ or start
     end = params.to or end
     try:
-        stats.check_period(start, end)
+        reporting.check_period(start, end)
     except ValidationError as exc:
         fields = exc.message_dict if hasattr(exc, "error_dict") else {}
         raise ApiError(422, "invalid_period", " ".join(exc.messages), fields) from exc

@@ -54,11 +54,13 @@ from cunshe.care.models import Alert, CareKind, CareProfile, ProfileEvent, RiskL
 from cunshe.care.rules import rule
 from cunshe.core.access import require_perm
 from cunshe.core.jurisdiction import Jurisdiction
+from cunshe.core.reporting import (  # the period rules every report shares
+    check_period,
+)
 from cunshe.regions.models import CODE_LENGTH, Level, Region
 
 STATS = "care.stats"
 EXACT_CHILDREN = "care.view_children"
-MAX_PERIOD_DAYS = 366 * 5
 KINDS = [str(k) for k in CareKind.values]
 RISKS = [str(r) for r in (RiskLevel.HIGH, RiskLevel.PRIORITY, RiskLevel.GENERAL)]
 AGE_BANDS: list[tuple[str, Any, timedelta | None]] = [
@@ -74,22 +76,6 @@ Cell = int | str
 
 
 # --- periods ------------------------------------------------------------------------------------
-
-
-def default_period(today: date | None = None) -> tuple[date, date]:
-    """The last twelve months: from the first day of the month eleven months ago to today."""
-    today = today or timezone.localdate()
-    year, month = today.year, today.month - 11
-    if month < 1:
-        year, month = year - 1, month + 12
-    return date(year, month, 1), today
-
-
-def check_period(start: date, end: date) -> None:
-    if end < start:
-        raise ValidationError({"to": _("结束日期不能早于开始日期。")})
-    if (end - start).days > MAX_PERIOD_DAYS:
-        raise ValidationError({"from": _("统计区间最长五年。")})
 
 
 def _start_of(day: date) -> datetime:

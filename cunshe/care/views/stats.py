@@ -7,10 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
 from django.utils.translation import gettext_lazy
@@ -18,52 +16,11 @@ from django.views.decorators.http import require_GET
 
 from cunshe.care.models import Alert, CareKind, RiskLevel
 from cunshe.care.selectors import stats
+from cunshe.core import reporting
 from cunshe.core.access import require_perm
-from cunshe.core.jurisdiction import Jurisdiction
+from cunshe.core.reporting import PeriodFilter, region_for
 from cunshe.regions import selectors as region_selectors
-from cunshe.regions.models import Level, Region
-
-
-class StatsFilter(forms.Form):
-    """?region=<code>&from=<date>&to=<date>, as the API takes them; blank dates mean the last
-    twelve months."""
-
-    region = forms.CharField(required=False, max_length=15, widget=forms.HiddenInput)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for name, label in (("from", gettext_lazy("开始日期")), ("to", gettext_lazy("结束日期"))):
-            self.fields[name] = forms.DateField(
-                label=label,
-                required=False,
-                widget=forms.DateInput(
-                    attrs={"type": "date", "class": "form-control form-control-sm"}
-                ),
-            )
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        if self.errors:
-            return data
-        start, end = stats.default_period()
-        data["from"] = data.get("from") or start
-        data["to"] = data.get("to") or end
-        try:
-            stats.check_period(data["from"], data["to"])
-        except ValidationError as exc:
-            for name, errors in exc.message_dict.items():
-                self.add_error(name if name in self.fields else None, errors)
-        return data
-
-
-def region_for(j: Jurisdiction, code: str) -> Region:
-    """The chosen region (default: the caller's own root); 404 outside the jurisdiction."""
-    if not code:
-        roots = region_selectors.region_roots(j)
-        if not roots:
-            raise Http404
-        return roots[0]
-    return region_selectors.get_region_for(j, code)
+from cunshe.regions.models import Level
 
 
 def _minutes(seconds: float | None) -> str:
@@ -152,8 +109,8 @@ def chart_data(data: dict[str, Any]) -> dict[str, Any]:
 def stats_page(request: HttpRequest) -> HttpResponse:
     j = require_perm(request.jurisdiction, stats.STATS)  # type: ignore[attr-defined]
     region = region_for(j, request.GET.get("region", "").strip())
-    form = StatsFilter(request.GET or None)
-    start, end = stats.default_period()
+    form = PeriodFilter(request.GET or None)
+    start, end = reporting.default_period()
     status = 200
     if form.is_bound:
         if form.is_valid():

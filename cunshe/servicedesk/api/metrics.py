@@ -18,6 +18,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.errors import AuthenticationError
 
 from cunshe.api.errors import ApiError
+from cunshe.core import reporting
 from cunshe.core.access import require_jurisdiction, require_perm
 from cunshe.core.jurisdiction import Jurisdiction
 from cunshe.regions import selectors as region_selectors
@@ -116,11 +117,11 @@ def metrics_get(request: HttpRequest, params: Query[MetricsQuery]) -> dict[str, 
     else:
         roots = region_selectors.region_roots(j)
         region = roots[0]
-    start, end = metrics.default_period()
+    start, end = reporting.default_period()
     start = params.from_ or start
     end = params.to or end
     try:
-        metrics.check_period(start, end)
+        reporting.check_period(start, end)
     except ValidationError as exc:
         # A bad query parameter is invalid input (422), like any other the schema refuses.
         fields = exc.message_dict if hasattr(exc, "error_dict") else {}

@@ -45,6 +45,9 @@ from django.utils.translation import gettext as _
 from cunshe.accounts.roles import Role
 from cunshe.core.access import require_perm
 from cunshe.core.jurisdiction import Jurisdiction
+from cunshe.core.reporting import (  # the period rules every report shares
+    check_period,
+)
 from cunshe.regions.models import CODE_LENGTH, Level, Region
 from cunshe.servicedesk.models import (
     CLOCK_RUNNING,
@@ -58,27 +61,7 @@ from cunshe.servicedesk.models import (
 
 METRICS = "servicedesk.metrics"
 # The longest period one request may ask for (a bound on the work of one page view).
-MAX_PERIOD_DAYS = 366 * 5
 OPEN = tuple(s for s in Status.values if s not in FINISHED)
-
-
-def default_period(today: date | None = None) -> tuple[date, date]:
-    """The last twelve months: from the first day of the month eleven months ago to today."""
-    today = today or timezone.localdate()
-    month = today.month - 11
-    year = today.year
-    if month < 1:
-        month += 12
-        year -= 1
-    return date(year, month, 1), today
-
-
-def check_period(start: date, end: date) -> None:
-    """ValidationError (naming the field) for a period that is backwards or too long."""
-    if end < start:
-        raise ValidationError({"to": _("结束日期不能早于开始日期。")})
-    if (end - start).days > MAX_PERIOD_DAYS:
-        raise ValidationError({"from": _("统计区间最长五年。")})
 
 
 # --- the figures ----------------------------------------------------------------------------------

@@ -8,8 +8,9 @@ from datetime import date
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from cunshe.core.reporting import default_period
 from cunshe.residents.tests.conftest import jurisdiction_of
-from cunshe.servicedesk.selectors.metrics import default_period, region_metrics
+from cunshe.servicedesk.selectors.metrics import region_metrics
 from cunshe.servicedesk.tests.metrics_data import *  # noqa: F403 (fixtures)
 from cunshe.servicedesk.tests.metrics_data import END, START
 from cunshe.servicedesk.tests.metrics_fixtures import *  # noqa: F403 (fixtures)

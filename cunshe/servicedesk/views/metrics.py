@@ -7,21 +7,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+from cunshe.core import reporting
 from cunshe.core.access import require_jurisdiction, require_perm
 from cunshe.core.audit import audit
 from cunshe.core.jurisdiction import Jurisdiction
 from cunshe.core.models import AuditEvent
+from cunshe.core.reporting import PeriodFilter, region_for
 from cunshe.regions import selectors as region_selectors
-from cunshe.regions.models import Level, Region
+from cunshe.regions.models import Level
 from cunshe.servicedesk.models import Mode
 from cunshe.servicedesk.rules import rule
 from cunshe.servicedesk.selectors import deadlines, metrics
@@ -75,49 +76,6 @@ def deadline_lists(request: HttpRequest) -> HttpResponse:
 # --- metrics -------------------------------------------------------------------------------------
 
 
-class MetricsFilter(forms.Form):
-    """?region=<code>&from=<date>&to=<date>, as the API takes them; blank dates mean the last
-    twelve months."""
-
-    region = forms.CharField(required=False, max_length=15, widget=forms.HiddenInput)
-    # "from" is a keyword in Python, not in forms: the fields are added under these names.
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for name, label in (("from", gettext_lazy("开始日期")), ("to", gettext_lazy("结束日期"))):
-            self.fields[name] = forms.DateField(
-                label=label,
-                required=False,
-                widget=forms.DateInput(
-                    attrs={"type": "date", "class": "form-control form-control-sm"}
-                ),
-            )
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        if self.errors:
-            return data
-        start, end = metrics.default_period()
-        data["from"] = data.get("from") or start
-        data["to"] = data.get("to") or end
-        try:
-            metrics.check_period(data["from"], data["to"])
-        except ValidationError as exc:
-            for name, errors in exc.message_dict.items():
-                self.add_error(name if name in self.fields else None, errors)
-        return data
-
-
-def _region(j: Jurisdiction, code: str) -> Region:
-    """The chosen region (default: the caller's own root); 404 outside the jurisdiction."""
-    if not code:
-        roots = region_selectors.region_roots(j)
-        if not roots:
-            raise Http404
-        return roots[0]
-    return region_selectors.get_region_for(j, code)
-
-
 def _percent(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 
@@ -158,9 +116,9 @@ def _chart_data(report: metrics.Report) -> dict[str, Any]:
 @require_GET
 def metrics_page(request: HttpRequest) -> HttpResponse:
     j = require_perm(request.jurisdiction, metrics.METRICS)  # type: ignore[attr-defined]
-    region = _region(j, request.GET.get("region", "").strip())
-    form = MetricsFilter(request.GET or None)
-    start, end = metrics.default_period()
+    region = region_for(j, request.GET.get("region", "").strip())
+    form = PeriodFilter(request.GET or None)
+    start, end = reporting.default_period()
     status = 200
     if form.is_bound:
         if form.is_valid():
