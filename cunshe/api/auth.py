@@ -19,13 +19,16 @@ from django.db.models import Exists, OuterRef
 from django.http import HttpRequest
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from ninja.errors import AuthenticationError
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
 from cunshe.accounts.models import ApiToken, RoleAssignment
 from cunshe.accounts.selectors import needs_two_factor
 from cunshe.api.errors import ApiError
+from cunshe.core.access import require_jurisdiction
 from cunshe.core.audit import audit
+from cunshe.core.jurisdiction import Jurisdiction
 from cunshe.core.models import AuditEvent
 
 # cst_ + 8 hex digits (the stored prefix) + _ + the url-safe secret (see ApiToken.generate).
@@ -166,3 +169,13 @@ def require_session(request: HttpRequest) -> None:
             "session_required",
             _("此操作只能在登录后的浏览器中进行，不能使用访问令牌。"),
         )
+
+
+def request_jurisdiction(request: HttpRequest) -> Jurisdiction:
+    """The jurisdiction an API handler acts under: 401 when nobody is signed in (no session, no
+    token), 404 (nothing in scope) when signed in without a live role."""
+    jurisdiction = getattr(request, "jurisdiction", None)
+    user = getattr(request, "user", None)
+    if jurisdiction is None and (user is None or not user.is_authenticated):
+        raise AuthenticationError()
+    return require_jurisdiction(jurisdiction)

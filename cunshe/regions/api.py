@@ -7,11 +7,10 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
-from ninja.errors import AuthenticationError
 from ninja.pagination import paginate
 
+from cunshe.api.auth import request_jurisdiction
 from cunshe.api.pagination import PagePagination
-from cunshe.core.access import require_jurisdiction
 from cunshe.core.jurisdiction import Jurisdiction
 from cunshe.regions import selectors
 from cunshe.regions.models import Level, Region
@@ -58,12 +57,7 @@ class SearchParams(Schema):
 
 
 def _scope(request: HttpRequest) -> Jurisdiction:
-    # The session (or the API's own authentication, once it sets request.jurisdiction) decides.
-    jurisdiction = getattr(request, "jurisdiction", None)
-    user = getattr(request, "user", None)
-    if jurisdiction is None and (user is None or not user.is_authenticated):
-        raise AuthenticationError()
-    return require_jurisdiction(jurisdiction)
+    return request_jurisdiction(request)
 
 
 def _with_counts(jurisdiction: Jurisdiction, region: Region) -> Region:

@@ -13,15 +13,14 @@ from typing import Annotated, Any
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Path, Router, Schema
-from ninja.errors import AuthenticationError
 from pydantic import ConfigDict, field_validator
 
+from cunshe.api.auth import request_jurisdiction
 from cunshe.api.errors import ApiError
 from cunshe.care import access
 from cunshe.care.models import Alert, Visit
 from cunshe.care.selectors import alerts as selectors
 from cunshe.care.services import alerts as services
-from cunshe.core.access import require_jurisdiction
 from cunshe.core.jurisdiction import Jurisdiction
 from cunshe.residents.services import ConcurrentEdit
 
@@ -109,11 +108,7 @@ class CloseIn(Schema):
 
 
 def _scope(request: HttpRequest) -> Jurisdiction:
-    jurisdiction = getattr(request, "jurisdiction", None)
-    user = getattr(request, "user", None)
-    if jurisdiction is None and (user is None or not user.is_authenticated):
-        raise AuthenticationError()
-    return require_jurisdiction(jurisdiction)
+    return request_jurisdiction(request)
 
 
 def _row(r: selectors.BoardRow) -> dict[str, Any]:

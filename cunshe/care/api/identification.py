@@ -15,10 +15,10 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema
-from ninja.errors import AuthenticationError
 from ninja.pagination import paginate
 from pydantic import ConfigDict
 
+from cunshe.api.auth import request_jurisdiction
 from cunshe.api.errors import ApiError
 from cunshe.api.pagination import PagePagination
 from cunshe.care import access
@@ -27,7 +27,6 @@ from cunshe.care.models import CareKind, CareProfile, KinLink, RiskLevel
 from cunshe.care.selectors import candidates as selectors
 from cunshe.care.services import identification as services
 from cunshe.care.services import kin as kin_services
-from cunshe.core.access import require_jurisdiction
 from cunshe.core.jurisdiction import Jurisdiction
 from cunshe.residents.services import ConcurrentEdit
 
@@ -125,11 +124,7 @@ class DisableIn(Schema):
 
 
 def _scope(request: HttpRequest) -> Jurisdiction:
-    jurisdiction = getattr(request, "jurisdiction", None)
-    user = getattr(request, "user", None)
-    if jurisdiction is None and (user is None or not user.is_authenticated):
-        raise AuthenticationError()
-    return selectors.require_edit(require_jurisdiction(jurisdiction))
+    return selectors.require_edit(request_jurisdiction(request))
 
 
 def _conflict() -> ApiError:

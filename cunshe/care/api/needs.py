@@ -21,17 +21,17 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Header, Path, Query, Router, Schema, Status
-from ninja.errors import AuthenticationError
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
+from cunshe.api.auth import request_jurisdiction
 from cunshe.api.errors import ApiError
 from cunshe.api.pagination import PagePagination
 from cunshe.care import access
 from cunshe.care.models import CareKind, CareNeed
 from cunshe.care.selectors import needs as selectors
 from cunshe.care.services import needs as svc
-from cunshe.core.access import require_jurisdiction, require_perm
+from cunshe.core.access import require_perm
 from cunshe.core.jurisdiction import Jurisdiction
 from cunshe.core.masking import mask_name
 from cunshe.residents.services import ConcurrentEdit
@@ -44,11 +44,7 @@ _CATEGORIES = "|".join(svc.CATEGORIES)
 
 
 def _scope(request: HttpRequest) -> Jurisdiction:
-    jurisdiction = getattr(request, "jurisdiction", None)
-    user = getattr(request, "user", None)
-    if jurisdiction is None and (user is None or not user.is_authenticated):
-        raise AuthenticationError()
-    return require_jurisdiction(jurisdiction)
+    return request_jurisdiction(request)
 
 
 def _conflict() -> ApiError:

@@ -13,9 +13,9 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema
-from ninja.errors import AuthenticationError
 from pydantic import ConfigDict, field_validator
 
+from cunshe.api.auth import request_jurisdiction
 from cunshe.api.errors import ApiError
 from cunshe.care import access, risk
 from cunshe.care.models import CareKind, CareProfile, RiskLevel
@@ -27,7 +27,7 @@ from cunshe.care.selectors.profiles import (
 )
 from cunshe.care.services import profiles as svc
 from cunshe.care.services.visits import is_overdue
-from cunshe.core.access import require_jurisdiction, require_perm
+from cunshe.core.access import require_perm
 from cunshe.core.jurisdiction import Jurisdiction
 from cunshe.core.masking import mask_id_number, mask_phone
 
@@ -41,11 +41,7 @@ _RISKS = "|".join(RiskLevel.values)
 
 
 def scope(request: HttpRequest) -> Jurisdiction:
-    jurisdiction = getattr(request, "jurisdiction", None)
-    user = getattr(request, "user", None)
-    if jurisdiction is None and (user is None or not user.is_authenticated):
-        raise AuthenticationError()
-    return require_jurisdiction(jurisdiction)
+    return request_jurisdiction(request)
 
 
 def no_nul(value: str) -> str:

@@ -17,9 +17,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema, Status
-from ninja.errors import AuthenticationError
 from ninja.pagination import paginate
 
+from cunshe.api.auth import request_jurisdiction
 from cunshe.api.errors import ApiError
 from cunshe.api.pagination import PagePagination
 from cunshe.care import ingest
@@ -159,12 +159,8 @@ class IngestOut(Schema):
 
 
 def _scope(request: HttpRequest) -> Jurisdiction:
-    jurisdiction = getattr(request, "jurisdiction", None)
-    user = getattr(request, "user", None)
-    if jurisdiction is None and (user is None or not user.is_authenticated):
-        raise AuthenticationError()
     return require_perm(
-        require_jurisdiction(jurisdiction), services.TERMINALS, action="care.permission.denied"
+        request_jurisdiction(request), services.TERMINALS, action="care.permission.denied"
     )
 
 

@@ -12,12 +12,12 @@ from typing import Annotated, Any
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Path, Query, Router, Schema, Status
-from ninja.errors import AuthenticationError
 from ninja.pagination import paginate
 
+from cunshe.api.auth import request_jurisdiction
 from cunshe.api.errors import ApiError
 from cunshe.api.pagination import PagePagination
-from cunshe.core.access import require_jurisdiction, require_perm
+from cunshe.core.access import require_perm
 from cunshe.core.jurisdiction import Jurisdiction
 from cunshe.selfgov.models import Body, BodyKind, Membership, Position
 from cunshe.selfgov.selectors import bodies as sel
@@ -28,11 +28,7 @@ Id = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
 def _scope(request: HttpRequest, perm: str = sel.VIEW) -> Jurisdiction:
-    jurisdiction = getattr(request, "jurisdiction", None)
-    user = getattr(request, "user", None)
-    if jurisdiction is None and (user is None or not user.is_authenticated):
-        raise AuthenticationError()
-    return require_perm(require_jurisdiction(jurisdiction), perm)
+    return require_perm(request_jurisdiction(request), perm)
 
 
 class BodyOut(Schema):

@@ -14,12 +14,12 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema
-from ninja.errors import AuthenticationError
 from ninja.pagination import paginate
 
+from cunshe.api.auth import request_jurisdiction
 from cunshe.api.errors import ApiError
 from cunshe.api.pagination import CursorPagination
-from cunshe.core.access import require_jurisdiction, require_perm
+from cunshe.core.access import require_perm
 from cunshe.core.jurisdiction import Jurisdiction
 from cunshe.core.masking import mask_id_number
 from cunshe.residents.services import ConcurrentEdit
@@ -40,11 +40,7 @@ Id = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
 def _scope(request: HttpRequest) -> Jurisdiction:
-    jurisdiction = getattr(request, "jurisdiction", None)
-    user = getattr(request, "user", None)
-    if jurisdiction is None and (user is None or not user.is_authenticated):
-        raise AuthenticationError()
-    return require_perm(require_jurisdiction(jurisdiction), sel.VIEW)
+    return require_perm(request_jurisdiction(request), sel.VIEW)
 
 
 def _writer(request: HttpRequest) -> Jurisdiction:

@@ -13,12 +13,12 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema, Status
-from ninja.errors import AuthenticationError
 from ninja.pagination import paginate
 
+from cunshe.api.auth import request_jurisdiction
 from cunshe.api.errors import ApiError, fields_from_django
 from cunshe.api.pagination import CursorPagination
-from cunshe.core.access import require_jurisdiction, require_perm
+from cunshe.core.access import require_perm
 from cunshe.core.jurisdiction import Jurisdiction
 from cunshe.regions.models import Kind, Level, Region
 from cunshe.selfgov.models import Decision, Disclosure, Matter, MatterCategory, Meeting
@@ -87,11 +87,7 @@ class MatterQuery(Schema):
 
 
 def _scope(request: HttpRequest, perm: str = selectors.VIEW) -> Jurisdiction:
-    jurisdiction = getattr(request, "jurisdiction", None)
-    user = getattr(request, "user", None)
-    if jurisdiction is None and (user is None or not user.is_authenticated):
-        raise AuthenticationError()
-    return require_perm(require_jurisdiction(jurisdiction), perm)
+    return require_perm(request_jurisdiction(request), perm)
 
 
 @router.get("", response=list[MatterOut], summary="四议两公开事项列表")

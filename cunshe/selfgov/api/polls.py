@@ -10,12 +10,12 @@ from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Path, Router, Schema, Status
-from ninja.errors import AuthenticationError
 from ninja.pagination import paginate
 
+from cunshe.api.auth import request_jurisdiction
 from cunshe.api.errors import ApiError
 from cunshe.api.pagination import CursorPagination
-from cunshe.core.access import require_jurisdiction, require_perm
+from cunshe.core.access import require_perm
 from cunshe.core.jurisdiction import Jurisdiction
 from cunshe.residents.services import ConcurrentEdit
 from cunshe.selfgov.models import Poll, PollOption
@@ -28,11 +28,7 @@ Id = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
 def _scope(request: HttpRequest, perm: str | None = sel.VIEW) -> Jurisdiction:
-    jurisdiction = getattr(request, "jurisdiction", None)
-    user = getattr(request, "user", None)
-    if jurisdiction is None and (user is None or not user.is_authenticated):
-        raise AuthenticationError()
-    j = require_jurisdiction(jurisdiction)
+    j = request_jurisdiction(request)
     return require_perm(j, perm) if perm else j
 
 

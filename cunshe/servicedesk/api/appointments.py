@@ -18,12 +18,11 @@ from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Header, Path, Query, Router, Schema, Status
-from ninja.errors import AuthenticationError
 from ninja.pagination import paginate
 
+from cunshe.api.auth import request_jurisdiction
 from cunshe.api.errors import ApiError
 from cunshe.api.pagination import PagePagination
-from cunshe.core.access import require_jurisdiction
 from cunshe.core.jurisdiction import Jurisdiction
 from cunshe.core.masking import mask_name
 from cunshe.residents import selectors as register
@@ -139,11 +138,7 @@ class SlotQuery(Schema):
 
 
 def _scope(request: HttpRequest) -> Jurisdiction:
-    jurisdiction = getattr(request, "jurisdiction", None)
-    user = getattr(request, "user", None)
-    if jurisdiction is None and (user is None or not user.is_authenticated):
-        raise AuthenticationError()
-    return require_jurisdiction(jurisdiction)
+    return request_jurisdiction(request)
 
 
 _API_FIELDS = {"slot": "slot_id", "person": "person_id", "item": "item_id"}

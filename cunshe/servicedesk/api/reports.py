@@ -12,11 +12,11 @@ from typing import Annotated, Any
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Field, Path, Query, Router, Schema
-from ninja.errors import AuthenticationError
 from ninja.pagination import paginate
 
+from cunshe.api.auth import request_jurisdiction
 from cunshe.api.pagination import CursorPagination
-from cunshe.core.access import require_jurisdiction, require_perm
+from cunshe.core.access import require_perm
 from cunshe.core.jurisdiction import Jurisdiction
 from cunshe.core.masking import mask_phone
 from cunshe.servicedesk.models import ProblemReport, ReportUpdate
@@ -115,11 +115,7 @@ class ReportQuery(Schema):
 
 
 def _scope(request: HttpRequest) -> Jurisdiction:
-    jurisdiction = getattr(request, "jurisdiction", None)
-    user = getattr(request, "user", None)
-    if jurisdiction is None and (user is None or not user.is_authenticated):
-        raise AuthenticationError()
-    return require_perm(require_jurisdiction(jurisdiction), services.REPORTS)
+    return require_perm(request_jurisdiction(request), services.REPORTS)
 
 
 @router.get("", response=list[ReportOut], summary="随手拍问题列表")
