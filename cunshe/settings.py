@@ -145,6 +145,7 @@ INSTALLED_APPS = [
     "cunshe.servicedesk",
     "cunshe.care",
     "cunshe.selfgov",
+    "cunshe.volunteering",
     "cunshe.demo",
 ]
 if ENV == "test":

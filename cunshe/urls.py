@@ -14,6 +14,7 @@ urlpatterns = [
     path("desk/", include("cunshe.servicedesk.urls")),
     path("care/", include("cunshe.care.urls")),
     path("gov/", include("cunshe.selfgov.urls")),
+    path("vol/", include("cunshe.volunteering.urls")),
     path("open311/v2/", include("cunshe.servicedesk.open311_urls")),
     path("core/", include("cunshe.core.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -114,10 +114,45 @@ _SELFGOV_VILLAGE = {
 }  # fmt: skip
 _SELFGOV_SUPERVISOR = {"selfgov.view", "selfgov.supervise"}
 
+# Volunteering (志愿服务): volunteering.view reads volunteers, activities, hours and needs in the
+# jurisdiction (ID numbers masked); .manage registers volunteers, keeps stations, organisations,
+# projects, activities and shifts, signs volunteers in at the place, confirms hours as organiser,
+# records training, honours and evaluations, issues certificates, posts needs and runs
+# matching; .approve approves confirmed hours (never one's own); .participate lets a villager
+# register as a volunteer, sign up, sign in by QR, answer matches and see their own record;
+# .reports reads aggregates.
+# Points (积分制): points.view reads declarations, accounts and the store; .declare declares
+# deeds for households; .review is the group leader's review (a clerk may review for a group
+# without a leader — recorded as such); .approve is the 两委's approval, which posts the
+# declaration publicly, and decides objections; .rules keeps the village's earning rules;
+# .store runs the 爱心超市 counter (redeem, stock in, donors); .participate lets a villager see
+# the household's points, declare, object and show the card; .reports reads aggregates.
+_VOL_CLERK = {
+    "volunteering.view", "volunteering.manage", "volunteering.reports",
+    "points.view", "points.declare", "points.review", "points.rules", "points.store",
+    "points.reports",
+}  # fmt: skip
+_VOL_LEADER = {
+    "volunteering.view", "volunteering.approve", "volunteering.reports",
+    "points.view", "points.declare", "points.approve", "points.reports",
+}  # fmt: skip
+_VOL_TOWNSHIP = {
+    "volunteering.view", "volunteering.manage", "volunteering.approve", "volunteering.reports",
+    "points.view", "points.reports",
+}  # fmt: skip
+_VOL_VILLAGER = {"volunteering.participate", "points.participate"}
+_VOL_SUPERVISOR = {"volunteering.reports", "points.reports"}
+
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     # Villagers see their own household only (residents.view_own), never anyone else's.
     Role.VILLAGER: frozenset(
-        {"regions.view", "residents.view_own", *_DESK_VILLAGER, "selfgov.participate"}
+        {
+            "regions.view",
+            "residents.view_own",
+            *_DESK_VILLAGER,
+            "selfgov.participate",
+            *_VOL_VILLAGER,
+        }
     ),
     Role.VILLAGE_CLERK: frozenset(
         {
@@ -127,6 +162,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             *_DESK_CLERK,
             *_CARE_CLERK,
             *_SELFGOV_VILLAGE,
+            *_VOL_CLERK,
         }
     ),
     Role.VILLAGE_LEADER: frozenset(
@@ -139,6 +175,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "servicedesk.rectify",
             *_CARE_LEADER,
             *_SELFGOV_VILLAGE,
+            *_VOL_LEADER,
         }
     ),
     Role.TOWNSHIP_OFFICER: frozenset(
@@ -148,6 +185,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             *_DESK_OFFICER,
             *_CARE_TOWNSHIP,
             *_SELFGOV_SUPERVISOR,
+            *_VOL_TOWNSHIP,
         }
     ),
     # County departments: civil affairs, women's federation and the disabled persons'
@@ -160,16 +198,31 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             *_DESK_OFFICER,
             "servicedesk.catalogue",
             "servicedesk.open311",
+            *_VOL_SUPERVISOR,
         }
     ),
     Role.CITY_OFFICIAL: frozenset(
-        {*_OFFICIAL_READ, *_DESK_SUPERVISOR, "care.stats", "selfgov.view"}
+        {*_OFFICIAL_READ, *_DESK_SUPERVISOR, "care.stats", "selfgov.view", *_VOL_SUPERVISOR}
     ),
     Role.PROVINCE_OFFICIAL: frozenset(
-        {*_OFFICIAL_READ, *_DESK_SUPERVISOR, "servicedesk.catalogue", "care.stats", "selfgov.view"}
+        {
+            *_OFFICIAL_READ,
+            *_DESK_SUPERVISOR,
+            "servicedesk.catalogue",
+            "care.stats",
+            "selfgov.view",
+            *_VOL_SUPERVISOR,
+        }
     ),
     Role.AUDITOR: frozenset(
-        {*_OFFICIAL_READ, "residents.view", *_DESK_SUPERVISOR, "care.stats", "selfgov.view"}
+        {
+            *_OFFICIAL_READ,
+            "residents.view",
+            *_DESK_SUPERVISOR,
+            "care.stats",
+            "selfgov.view",
+            *_VOL_SUPERVISOR,
+        }
     ),
     # 三权分立: the system administrator runs the platform but neither reads the audit trail
     # nor grants roles; the security administrator manages users and roles; the audit
@@ -195,8 +248,13 @@ DEPARTMENT_PERMISSIONS: dict[str, frozenset[str]] = {
             "care.stats",
             "care.export",
             *_SELFGOV_SUPERVISOR,
+            "volunteering.view",
         }
     ),
+    # The youth league runs volunteer work (志愿者协会); agriculture and rural affairs leads the
+    # points system (2020 national notice on 积分制).
+    Department.YOUTH_LEAGUE: frozenset({"volunteering.view"}),
+    Department.AGRICULTURE: frozenset({"points.view"}),
     Department.WOMEN: frozenset(
         {"residents.view_minors", "care.view", "care.view_children", "care.stats"}
     ),

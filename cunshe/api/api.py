@@ -67,6 +67,7 @@ api.add_router("/residents/", "cunshe.residents.api.router")
 api.add_router("/servicedesk/", "cunshe.servicedesk.api.router")
 api.add_router("/care/", "cunshe.care.api.router")
 api.add_router("/selfgov/", "cunshe.selfgov.api.router")
+api.add_router("/volunteering/", "cunshe.volunteering.api.router")
 
 # Last: any other path under /api/v1/ answers 404 in the error shape rather than an HTML page.
 # Add routers above this line, or this would shadow them.

@@ -53,6 +53,7 @@ def demo_seed(
     servicedesk: bool = True,
     care: bool = True,
     selfgov: bool = True,
+    volunteering: bool = True,
 ) -> dict[str, int]:
     """Create the demo cast (and, as later issues add them, their data) from `seed`.
     Counts of register rows appear only when some were added, so a second run says {…: 0}."""
@@ -95,5 +96,9 @@ def demo_seed(
                 from cunshe.demo.selfgov import seed_selfgov
 
                 counts.update(seed_selfgov(seed=seed))
+            if volunteering:
+                from cunshe.demo.volunteering import seed_volunteering
+
+                counts.update(seed_volunteering(seed=seed))
         audit("demo.seed.completed", detail={"seed": seed, **counts})
     return counts

@@ -36,6 +36,18 @@ def minor_cutoff(today: date | None = None) -> date:
         return today.replace(year=today.year - rules.SENSITIVE_MINOR_AGE, day=28)
 
 
+def own_person(jurisdiction: Jurisdiction) -> Person | None:
+    """The register entry linked to the caller's account (a villager's own), if any."""
+    if jurisdiction.user_id is None:
+        return None
+    return (
+        Person.objects.within(jurisdiction)
+        .filter(account_id=jurisdiction.user_id)
+        .select_related("household", "region")
+        .first()
+    )
+
+
 def own_household_id(jurisdiction: Jurisdiction) -> int | None:
     """The household of the person linked to the caller's account (a villager's own)."""
     if jurisdiction.user_id is None:

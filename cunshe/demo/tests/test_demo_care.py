@@ -51,7 +51,7 @@ CARE_MODELS = (CareProfile, Visit, CareNeed, Terminal, TerminalEvent, Alert, Kin
 
 
 def _seed() -> dict[str, int]:
-    return demo_seed(seed=1, servicedesk=False, selfgov=False)
+    return demo_seed(seed=1, servicedesk=False, selfgov=False, volunteering=False)
 
 
 @pytest.fixture(scope="module")

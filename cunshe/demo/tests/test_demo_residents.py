@@ -24,7 +24,7 @@ TODAY = date(2026, 5, 1)
 def seeded(db):  # type: ignore[no-untyped-def]
     _tree_for_demo()
     counts = demo_seed(
-        seed=1, servicedesk=False, care=False, selfgov=False
+        seed=1, servicedesk=False, care=False, selfgov=False, volunteering=False
     )  # the desk's part has its own tests
     with system_scope("test"):
         persons = list(Person.objects.select_related("household"))
@@ -41,7 +41,7 @@ def test_every_demo_village_gets_households_and_persons(seeded):
 
 
 def test_second_run_adds_nothing(seeded):
-    again = demo_seed(seed=1, servicedesk=False, care=False, selfgov=False)
+    again = demo_seed(seed=1, servicedesk=False, care=False, selfgov=False, volunteering=False)
     assert again and not any(again.values()), again
     with system_scope("test"):
         assert Person.objects.count() == len(seeded[1])

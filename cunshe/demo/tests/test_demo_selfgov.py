@@ -61,7 +61,7 @@ def seeded(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
             _tree_for_demo()
             # The register is all self-governance needs; the desk and care demos have their
             # own tests (test_demo_seed runs every part together).
-            counts = demo_seed(seed=1, servicedesk=False, care=False)
+            counts = demo_seed(seed=1, servicedesk=False, care=False, volunteering=False)
             yield counts
         finally:
             transaction.set_rollback(True)

@@ -55,7 +55,7 @@ def seeded(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
             _tree_for_demo()
             # The care and self-governance demos have their own tests (the care demo refers one
             # need to the desk: an application that is not one of the desk demo's plans).
-            counts = demo_seed(seed=1, care=False, selfgov=False)
+            counts = demo_seed(seed=1, care=False, selfgov=False, volunteering=False)
             yield counts
         finally:
             transaction.set_rollback(True)
@@ -260,7 +260,7 @@ def test_second_run_adds_nothing_and_the_audit_chain_holds(seeded, db):
             Slot.objects.count(),
             ReportUpdate.objects.count(),
         )
-    again = demo_seed(seed=1, care=False, selfgov=False)
+    again = demo_seed(seed=1, care=False, selfgov=False, volunteering=False)
     assert again and not any(again.values()), again
     with system_scope("test"):
         after = (

@@ -1,0 +1,5 @@
+"""API of the store part under /api/v1/volunteering/."""
+
+from ninja import Router
+
+router = Router(tags=["volunteering"])

@@ -1,0 +1,5 @@
+"""Pages of the activities part (docs/volunteering/activities.md)."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

@@ -1,0 +1,5 @@
+"""Pages of the points part (docs/volunteering/points.md)."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

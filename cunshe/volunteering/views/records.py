@@ -1,0 +1,5 @@
+"""Pages of the records part (docs/volunteering/records.md)."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

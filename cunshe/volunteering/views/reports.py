@@ -1,0 +1,5 @@
+"""Pages of the reports part (docs/volunteering/reports.md)."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
