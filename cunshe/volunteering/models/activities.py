@@ -102,6 +102,9 @@ class Activity(ScopedModel):
     public = models.BooleanField(_("公开招募"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     version = models.PositiveIntegerField(default=1, editable=False)
+    # Set when the activity is cancelled (services/activities.activity_cancel).
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField(_("取消原因"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -282,3 +285,23 @@ class HoursEntry(ScopedModel):
         ]
         verbose_name = _("服务时长记录")
         verbose_name_plural = _("服务时长记录")
+
+    # Only the flow fields may change once an entry is written (services/hours.py saves with
+    # update_fields); anything else — minutes above all — is refused.
+    FLOW_FIELDS = frozenset(
+        {"status", "confirmed_by", "confirmed_at", "decided_by", "decided_at", "decision_note"}
+    )
+
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        if self.pk is not None and not self._state.adding:
+            fields = kwargs.get("update_fields")
+            if fields is None or not set(fields) <= self.FLOW_FIELDS:
+                from cunshe.volunteering.models.ledger import ImmutableError
+
+                raise ImmutableError(f"HoursEntry {self.pk}: only its flow fields may change")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        from cunshe.volunteering.models.ledger import ImmutableError
+
+        raise ImmutableError(f"HoursEntry {self.pk} cannot be deleted")
