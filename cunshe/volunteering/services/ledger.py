@@ -137,7 +137,7 @@ def post_entry(
             entry.save()
         except IntegrityError as exc:
             raise ValidationError(_("这笔分录已经冲正过，不能重复冲正。")) from exc
-        Movement.objects.bulk_create(
+        Movement._base_manager.bulk_create(  # a caller need not be in a system scope
             [
                 Movement(
                     entry=entry,
