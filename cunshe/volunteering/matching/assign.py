@@ -1,0 +1,278 @@
+"""Batch assignment of volunteers to needs: optimal (scipy's linear_sum_assignment) and a greedy
+baseline, both respecting capacity and time overlaps. Pure numpy, no database.
+
+Inputs: `values` (V × N integer thousandths), `feasible` (V × N: hard filters passed — active,
+verified, free of held commitments), `capacity` (places still open per need), `starts`/`ends`
+(epoch seconds per need).
+
+Method (docs/volunteering/needs.md, "Batch assignment"):
+1. Capacity: a need with k places is k columns ("slots").
+2. Several needs per volunteer: each volunteer is `copies` rows, copies = the most needs of
+   the batch one person could do without overlap (interval scheduling), capped by
+   `max_copies`. A pair's weight is score + 1 thousandth (so every feasible pair beats an
+   empty place) and 0 where forbidden; zero-weight answers are "not assigned", which makes the
+   maximum-weight full assignment of the padded matrix the maximum-weight matching.
+3. Overlaps are not expressible in the assignment problem, so: solve; for every volunteer who
+   got overlapping needs, work out the volunteer's "ideal" set — the heaviest non-overlapping
+   set (weighted interval scheduling) of the needs weighted by how much more the volunteer
+   scores than the need's next-best volunteer — and forbid the volunteer the needs they got
+   outside it; two places of one need for one person → only the volunteer's first copy may take
+   that need. Re-solve; repeat until no conflict (each round forbids at least one pair, so it
+   ends; after `max_rounds` the remaining conflicts are dropped).
+4. The greedy baseline (best pair first) is computed too; should it ever beat the result of 3
+   (possible in theory: step 3 is a heuristic once overlaps bind) the greedy answer is kept and
+   `method` says so. Without overlaps binding (each volunteer ends with ≤ 1 need, or copies=1)
+   step 2 alone is exactly optimal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import pairwise
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+
+@dataclass
+class Assignment:
+    pairs: list[tuple[int, int]]  # (volunteer index, need index)
+    total: int  # sum of `values` over the pairs (the true scores)
+    method: str = "optimal"  # "optimal" | "greedy" (kept because it scored higher) | "empty"
+    rounds: int = 0
+    copies: int = 1
+    greedy_total: int | None = None
+    details: dict[str, float] = field(default_factory=dict)
+
+
+def chain_length(starts: np.ndarray, ends: np.ndarray) -> int:
+    """The most pairwise non-overlapping needs (earliest end first)."""
+    if len(starts) == 0:
+        return 0
+    order = np.argsort(ends, kind="stable")
+    count, last_end = 0, None
+    for i in order:
+        if last_end is None or starts[i] >= last_end:
+            count += 1
+            last_end = ends[i]
+    return count
+
+
+def _best_compatible(
+    items: list[tuple[int, int]], starts: np.ndarray, ends: np.ndarray, weight: np.ndarray
+) -> set[int]:
+    """Weighted interval scheduling over one volunteer's needs: the indices (into `items`) of
+    the heaviest non-overlapping subset (two places of one need overlap)."""
+    order = sorted(range(len(items)), key=lambda k: (ends[items[k][1]], starts[items[k][1]]))
+    best = [0.0] * (len(order) + 1)
+    take: list[bool] = [False] * len(order)
+    prev: list[int] = []
+    for pos, k in enumerate(order):
+        s = starts[items[k][1]]
+        p = pos - 1
+        while p >= 0 and ends[items[order[p]][1]] > s:
+            p -= 1
+        prev.append(p)
+    for pos, k in enumerate(order):
+        with_it = weight[k] + best[prev[pos] + 1]
+        if with_it > best[pos]:
+            best[pos + 1], take[pos] = with_it, True
+        else:
+            best[pos + 1] = best[pos]
+    chosen: set[int] = set()
+    pos = len(order) - 1
+    while pos >= 0:
+        if take[pos]:
+            chosen.add(order[pos])
+            pos = prev[pos]
+        else:
+            pos -= 1
+    return chosen
+
+
+def _replacement(weight: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per need: the best weight, who has it, and the second best (what the need is worth to
+    the next volunteer if the best one does something else)."""
+    n_vol = weight.shape[0]
+    if n_vol == 1:
+        return weight[0], np.zeros(weight.shape[1], dtype=np.int64), np.zeros(weight.shape[1])
+    top2 = np.partition(weight, n_vol - 2, axis=0)[n_vol - 2 :]
+    return weight.max(axis=0), weight.argmax(axis=0), np.minimum(top2[0], top2[1])
+
+
+def _conflicts(
+    vi: np.ndarray,
+    ni: np.ndarray,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    weight: np.ndarray,
+    repl: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> tuple[np.ndarray, list[tuple[int, int]], list[tuple[int, int]]]:
+    """(mask of pairs kept, pairs to forbid, pairs given twice) for each volunteer whose needs
+    overlap. The volunteer's "ideal" day is the heaviest non-overlapping set of the needs where
+    they add most over the next-best volunteer (weighted interval scheduling on weight minus the
+    need's second-best weight); the needs they got outside it are forbidden to them."""
+    keep = np.ones(len(vi), dtype=bool)
+    drop: list[tuple[int, int]] = []
+    twice: list[tuple[int, int]] = []
+    if len(vi) == 0:
+        return keep, drop, twice
+    best, owner, second = repl
+    order = np.argsort(vi, kind="stable")
+    bounds = np.flatnonzero(np.diff(vi[order])) + 1
+    for group in np.split(order, bounds):
+        if len(group) < 2:
+            continue
+        v = int(vi[group[0]])
+        got = [int(ni[g]) for g in group]
+        by_start = sorted(got, key=lambda n: starts[n])
+        overlap = any(starts[b] < ends[a] for a, b in pairwise(by_start)) or len(set(got)) < len(
+            got
+        )
+        if not overlap:
+            continue
+        row = weight[v]
+        other = np.where(owner == v, second, best)
+        margin = row - other
+        cand = np.flatnonzero((row > 0) & (margin > 0))
+        cand = np.union1d(cand, np.array(sorted(set(got)), dtype=np.int64))
+        items = [(v, int(n)) for n in cand]
+        w = np.maximum(margin[cand], 1e-6)
+        ideal = {items[k][1] for k in _best_compatible(items, starts, ends, w)}
+        seen: set[int] = set()
+        for g in group:
+            n = int(ni[g])
+            if n in seen:
+                keep[g] = False
+                twice.append((v, n))
+            elif n not in ideal:
+                keep[g] = False
+                drop.append((v, n))
+            seen.add(n)
+    return keep, drop, twice
+
+
+def _weights(values: np.ndarray, feasible: np.ndarray) -> np.ndarray:
+    return np.where(feasible, values.astype(np.float64) + 1.0, 0.0)
+
+
+def assign_optimal(
+    values: np.ndarray,
+    feasible: np.ndarray,
+    capacity: np.ndarray,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    *,
+    max_copies: int = 2,
+    max_rounds: int = 30,
+    compare_greedy: bool = True,
+) -> Assignment:
+    """The assignment maximising the total score (see the module's method)."""
+    n_vol, n_need = values.shape
+    capacity = np.asarray(capacity, dtype=np.int64)
+    cols = np.repeat(np.arange(n_need), np.maximum(capacity, 0))
+    if n_vol == 0 or len(cols) == 0:
+        return Assignment([], 0, method="empty")
+    copies = max(1, min(max_copies, chain_length(starts, ends), len(cols)))
+    weight = _weights(values, feasible)
+    repl = _replacement(weight)
+    # forbid[v, n]: never; extra[v, n]: only the volunteer's first copy (no two places of one
+    # need for one person).
+    forbid = np.zeros_like(feasible, dtype=bool)
+    extra = np.zeros_like(feasible, dtype=bool)
+    rounds = 0
+    vi = ni = np.zeros(0, dtype=np.int64)
+    while True:
+        rounds += 1
+        first = np.where(forbid, 0.0, weight)
+        matrix = first[:, cols]
+        if copies > 1:
+            more = np.where(extra, 0.0, first)[:, cols]
+            matrix = np.vstack([matrix] + [more] * (copies - 1))
+        rows, cs = linear_sum_assignment(matrix, maximize=True)
+        got = matrix[rows, cs] > 0
+        vi, ni = rows[got] % n_vol, cols[cs[got]]
+        keep, drop, twice = _conflicts(vi, ni, starts, ends, weight, repl)
+        if not drop and not twice:
+            break
+        if rounds >= max_rounds:
+            vi, ni = vi[keep], ni[keep]
+            break
+        for v, n in drop:
+            forbid[v, n] = True
+        for v, n in twice:
+            extra[v, n] = True
+    pairs = [(int(a), int(b)) for a, b in zip(vi, ni, strict=True)]
+    total = int(values[vi, ni].sum()) if len(vi) else 0
+    result = Assignment(pairs, total, rounds=rounds, copies=copies)
+    if compare_greedy:
+        greedy = assign_greedy(values, feasible, capacity, starts, ends)
+        result.greedy_total = greedy.total
+        if _objective(greedy, values) > _objective(result, values):
+            greedy.method, greedy.rounds, greedy.copies = "greedy", rounds, copies
+            greedy.greedy_total = greedy.total
+            return greedy
+    return result
+
+
+def _objective(a: Assignment, values: np.ndarray) -> int:
+    # What the solver maximises: score + 1 per filled place.
+    return a.total + len(a.pairs)
+
+
+def assign_greedy(
+    values: np.ndarray,
+    feasible: np.ndarray,
+    capacity: np.ndarray,
+    starts: np.ndarray,
+    ends: np.ndarray,
+) -> Assignment:
+    """Best pair first: take the highest-scoring feasible pair whose need still has a place and
+    whose volunteer is free then; repeat."""
+    n_vol, n_need = values.shape
+    cap = np.maximum(np.asarray(capacity, dtype=np.int64), 0).copy()
+    remaining = int(cap.sum())
+    if n_vol == 0 or remaining == 0:
+        return Assignment([], 0, method="greedy")
+    weight = _weights(values, feasible).ravel()
+    flat = np.flatnonzero(weight > 0)
+    order = flat[np.argsort(-weight[flat], kind="stable")]
+    held: dict[int, list[int]] = {}
+    pairs: list[tuple[int, int]] = []
+    total = 0
+    for idx in order.tolist():
+        v, n = divmod(idx, n_need)
+        if cap[n] == 0:
+            continue
+        mine = held.get(v)
+        if mine and any(starts[m] < ends[n] and ends[m] > starts[n] for m in mine):
+            continue
+        held.setdefault(v, []).append(n)
+        cap[n] -= 1
+        pairs.append((v, n))
+        total += int(values[v, n])
+        remaining -= 1
+        if remaining == 0:
+            break
+    return Assignment(pairs, total, method="greedy")
+
+
+def is_valid(
+    pairs: list[tuple[int, int]],
+    capacity: np.ndarray,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    feasible: np.ndarray | None = None,
+) -> bool:
+    """No need over capacity, no volunteer with overlapping needs, only feasible pairs."""
+    used = np.zeros(len(capacity), dtype=np.int64)
+    by_vol: dict[int, list[int]] = {}
+    for v, n in pairs:
+        if feasible is not None and not feasible[v, n]:
+            return False
+        used[n] += 1
+        for m in by_vol.get(v, []):
+            if starts[m] < ends[n] and ends[m] > starts[n]:
+                return False
+        by_vol.setdefault(v, []).append(n)
+    return bool((used <= np.asarray(capacity)).all())
