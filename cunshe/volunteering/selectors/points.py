@@ -40,7 +40,9 @@ def current_rules_of_village(village_code: str) -> QuerySet[EarningRule]:
 
 
 def get_rule_for(j: Jurisdiction, pk: int, need: str = VIEW) -> EarningRule:
-    return get_scoped_or_404(EarningRule.objects.select_related("region"), j, need=need, pk=pk)
+    return get_scoped_or_404(
+        EarningRule.objects.within(j).select_related("region"), j, need=need, pk=pk
+    )
 
 
 def declarations_for(j: Jurisdiction, status: str = "") -> QuerySet[Declaration]:
@@ -52,7 +54,9 @@ def declarations_for(j: Jurisdiction, status: str = "") -> QuerySet[Declaration]
 
 def get_declaration_for(j: Jurisdiction, pk: int, need: str = VIEW) -> Declaration:
     return get_scoped_or_404(
-        Declaration.objects.select_related("rule", "household", "person", "region", "entry"),
+        Declaration.objects.within(j).select_related(
+            "rule", "household", "person", "region", "entry"
+        ),
         j,
         need=need,
         pk=pk,
@@ -109,7 +113,10 @@ def accounts_for(j: Jurisdiction) -> QuerySet[PointsAccount]:
 
 def get_account_for(j: Jurisdiction, pk: int, need: str = VIEW) -> PointsAccount:
     return get_scoped_or_404(
-        PointsAccount.objects.select_related("household", "person", "store"), j, need=need, pk=pk
+        PointsAccount.objects.within(j).select_related("household", "person", "store"),
+        j,
+        need=need,
+        pk=pk,
     )
 
 
@@ -181,8 +188,8 @@ def entries_for(j: Jurisdiction) -> QuerySet[PointsEntry]:
 
 
 def get_entry_for(j: Jurisdiction, pk: int, need: str = VIEW) -> PointsEntry:
-    return get_scoped_or_404(PointsEntry.objects.all(), j, need=need, pk=pk)
+    return get_scoped_or_404(PointsEntry.objects.within(j), j, need=need, pk=pk)
 
 
 def household_for(j: Jurisdiction, pk: int) -> Household:
-    return get_scoped_or_404(Household.objects.all(), j, need="points.declare", pk=pk)
+    return get_scoped_or_404(Household.objects.within(j), j, need="points.declare", pk=pk)
