@@ -170,7 +170,10 @@ class EditForm(_ProfileFields):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     name = forms.CharField(label=_("姓名"), max_length=60, widget=forms.TextInput(attrs=_INPUT))
     phone = forms.CharField(
-        label=_("手机号"), required=False, max_length=20, widget=forms.TextInput(attrs=_INPUT)
+        label=_("新手机号（不改请留空）"),
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs=_INPUT),
     )
     verified = forms.BooleanField(label=_("证件已核验"), required=False)
 

@@ -83,7 +83,7 @@ def training_add(
         errors["minutes"] = _("培训时长不正确。")
     if errors:
         raise ValidationError(errors)
-    t = TrainingRecord.objects.create(
+    t = TrainingRecord._base_manager.create(
         region_id=volunteer.region_id,
         volunteer=volunteer,
         title=title,
@@ -123,7 +123,7 @@ def honour_add(
     _check_date(awarded_on, "awarded_on", errors)
     if errors:
         raise ValidationError(errors)
-    h = Honour.objects.create(
+    h = Honour._base_manager.create(
         region_id=volunteer.region_id,
         volunteer=volunteer,
         title=title,
@@ -164,7 +164,7 @@ def evaluation_add(
         errors["activity"] = _("请选择管辖范围内的活动。")
     if errors:
         raise ValidationError(errors)
-    e = Evaluation.objects.create(
+    e = Evaluation._base_manager.create(
         region_id=volunteer.region_id,
         volunteer=volunteer,
         activity=activity,

@@ -276,9 +276,7 @@ def volunteer_register_other(
     public_consent: bool = False,
 ) -> Volunteer:
     """Register a volunteer who is not in the register, with a checked ID number."""
-    if region is not None:
-        _require(jurisdiction, region.code)
-    elif not jurisdiction.has_perm(MANAGE):
+    if not jurisdiction.has_perm(MANAGE):
         raise PermissionDenied(MANAGE)
     errors: dict[str, str] = {}
     name = (name or "").strip()

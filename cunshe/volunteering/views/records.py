@@ -99,7 +99,7 @@ def certificate_verify(request: HttpRequest, token: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def national_export(request: HttpRequest) -> HttpResponse:
     j = require_perm(request.jurisdiction, vol_sel.MANAGE)  # type: ignore[attr-defined]
-    form = ExportForm(request.POST or None)
+    form = ExportForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         if form.is_valid():

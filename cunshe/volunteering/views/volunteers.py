@@ -207,7 +207,6 @@ def _detail(
             initial={
                 "version": v.version,
                 "name": v.name,
-                "phone": v.phone,
                 "skills": v.skills,
                 "availability": svc.slots_of(v.availability),
                 "region": v.region_id,
@@ -264,13 +263,14 @@ def volunteer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             d = form.cleaned_data
             profile = form.profile()
             changes = {
-                "phone": d["phone"],
                 "skills": profile["skills"],
                 "availability": profile["availability"],
                 "station": profile["station"],
                 "public_consent": profile["public_consent"],
                 "name": d["name"],
             }
+            if d["phone"]:
+                changes["phone"] = d["phone"]
             if profile["region"] is not None:
                 changes["region"] = profile["region"]
             done = call_into_form(
@@ -317,7 +317,9 @@ def station_list(request: HttpRequest) -> HttpResponse:
     status = 200
     if can_manage:
         kw = {"regions": list(sel.villages(j)), "organisations": list(sel.organisations_for(j))}
-        form = StationForm(request.POST or None, initial={"active": True}, **kw)
+        form = StationForm(
+            request.POST if request.method == "POST" else None, initial={"active": True}, **kw
+        )
     if request.method == "POST":
         require_perm(j, sel.MANAGE)
         assert form is not None
@@ -419,7 +421,7 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
     status = 200
     if can_manage:
         form = OrganisationForm(
-            request.POST or None,
+            request.POST if request.method == "POST" else None,
             initial={"active": True},
             regions=list(sel.organisation_regions(j)),
         )
@@ -457,7 +459,9 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "region": org.region_id, "name": org.name, "kind": org.kind,
         "contact_name": org.contact_name, "contact_phone": org.contact_phone, "active": org.active,
     }  # fmt: skip
-    form = OrganisationForm(request.POST or None, initial=initial, regions=[org.region])
+    form = OrganisationForm(
+        request.POST if request.method == "POST" else None, initial=initial, regions=[org.region]
+    )
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -494,7 +498,7 @@ def my_record(request: HttpRequest) -> HttpResponse:
             {"v": v, "record": rec_sel.record_of(v), "skills": _skill_labels(v)},
         )
     person = own_person(j)
-    form = SelfRegisterForm(request.POST or None)
+    form = SelfRegisterForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         if form.is_valid():
