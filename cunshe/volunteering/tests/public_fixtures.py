@@ -86,11 +86,22 @@ def volunteer(
         )  # fmt: skip
 
 
-def hours(vol: Volunteer, minutes: int, day: date, *, status: str = "approved", org=None, by=None):  # type: ignore[no-untyped-def]
+def hours(
+    vol: Volunteer,
+    minutes: int,
+    day: date,
+    *,
+    status: str = "approved",
+    org=None,
+    by=None,
+    corrects=None,
+):  # type: ignore[no-untyped-def]
+    kind = HoursEntry.Kind.CORRECTION if corrects else HoursEntry.Kind.MANUAL
     with system_scope("test: hours"):
         return HoursEntry.objects.create(
-            region_id=vol.region_id, volunteer=vol, kind=HoursEntry.Kind.MANUAL,
-            service_date=day, minutes=minutes, status=status, organisation=org, recorded_by=by,
+            region_id=vol.region_id, volunteer=vol, kind=kind, corrects=corrects,
+            reason="更正" if corrects else "", service_date=day, minutes=minutes, status=status,
+            organisation=org, recorded_by=by,
         )  # fmt: skip
 
 
