@@ -98,13 +98,15 @@ def test_the_list_groups_by_village_and_category_and_is_audited(cast, elder, chi
     assert event.detail["count"] == 2 and event.detail["children"] == 1
 
 
-def test_the_detail_page_offers_referral_and_the_disabled_volunteer_button(cast, elder, client_as):
+def test_the_detail_page_offers_referral_and_the_volunteer_button(cast, elder, client_as):
     need = _need(cast, elder)
     url = reverse("care:need_detail", args=[need.pk])
     clerk = client_as("clerk_a").get(url).content.decode()
-    assert "data-refer" in clerk and "志愿服务模块建设中" in clerk and "disabled" in clerk
+    assert "data-refer" in clerk and "data-volunteer" in clerk
+    assert reverse("volunteering:need_from_care", args=[need.pk]) in clerk
     leader = client_as("leader_a").get(url).content.decode()
     assert "data-refer" not in leader  # no servicedesk.intake
+    assert "data-volunteer" not in leader  # no volunteering.manage
     assert AuditEvent.objects.filter(action="care.need.viewed").count() == 2
 
 

@@ -168,6 +168,26 @@ def _detail_context(j: Jurisdiction, need: CareNeed) -> dict[str, Any]:
             svc.may_write(j) and j.has_perm("servicedesk.intake") and need.status == "open"
         ),
         "settle_form": SettleForm(initial={"version": version}),
+        **_volunteer_context(j, need, open_now),
+    }
+
+
+def _volunteer_context(j: Jurisdiction, need: CareNeed, open_now: bool) -> dict[str, Any]:
+    """The volunteer need made from this care need (its state read through), or the button
+    that makes one (volunteering.manage) — docs/volunteering/needs.md."""
+    from cunshe.volunteering.models import Need
+
+    linked = None
+    if need.volunteer_need_id:
+        linked = Need._base_manager.filter(pk=need.volunteer_need_id).only("status").first()
+    return {
+        "volunteer_need": linked,
+        "volunteer_need_url": (
+            _url_or_none("volunteering:need", linked.pk)
+            if linked and j.has_perm("volunteering.view")
+            else None
+        ),
+        "may_volunteer": open_now and j.has_perm("volunteering.manage"),
     }
 
 

@@ -19,10 +19,13 @@ Method (docs/volunteering/needs.md, "Batch assignment"):
    outside it; two places of one need for one person → only the volunteer's first copy may take
    that need. Re-solve; repeat until no conflict (each round forbids at least one pair, so it
    ends; after `max_rounds` the remaining conflicts are dropped).
-4. The greedy baseline (best pair first) is computed too; should it ever beat the result of 3
-   (possible in theory: step 3 is a heuristic once overlaps bind) the greedy answer is kept and
-   `method` says so. Without overlaps binding (each volunteer ends with ≤ 1 need, or copies=1)
-   step 2 alone is exactly optimal.
+4. Needs whose times are not connected by overlaps never constrain each other, so the batch
+   is split into time blocks (connected parts of the overlap graph, e.g. one day's needs) and
+   each block is solved on its own: the copies per volunteer only need to cover one block.
+5. The greedy baseline (best pair first) is computed per block too; where it beats the result
+   of 3 (possible: step 3 is a heuristic once overlaps bind) the block keeps greedy's answer
+   and `method` says "optimal+greedy". Without overlaps binding (each volunteer ends with ≤ 1
+   need per block) steps 1–2 are exactly optimal.
 """
 
 from __future__ import annotations
@@ -156,6 +159,24 @@ def _weights(values: np.ndarray, feasible: np.ndarray) -> np.ndarray:
     return np.where(feasible, values.astype(np.float64) + 1.0, 0.0)
 
 
+def time_blocks(starts: np.ndarray, ends: np.ndarray) -> list[np.ndarray]:
+    """Needs grouped into blocks of overlapping times (connected parts of the overlap graph):
+    no need of one block overlaps a need of another, so the blocks are independent problems."""
+    if len(starts) == 0:
+        return []
+    order = np.argsort(starts, kind="stable")
+    blocks: list[list[int]] = []
+    reach = None
+    for i in order.tolist():
+        if reach is None or starts[i] >= reach:
+            blocks.append([i])
+            reach = ends[i]
+        else:
+            blocks[-1].append(i)
+            reach = max(reach, ends[i])
+    return [np.array(sorted(b), dtype=np.int64) for b in blocks]
+
+
 def assign_optimal(
     values: np.ndarray,
     feasible: np.ndarray,
@@ -167,19 +188,67 @@ def assign_optimal(
     max_rounds: int = 30,
     compare_greedy: bool = True,
 ) -> Assignment:
-    """The assignment maximising the total score (see the module's method)."""
-    n_vol, n_need = values.shape
+    """The assignment maximising the total score (see the module's method), solved block by
+    block of overlapping times."""
     capacity = np.asarray(capacity, dtype=np.int64)
+    starts, ends = np.asarray(starts), np.asarray(ends)
+    if values.shape[0] == 0 or int(np.maximum(capacity, 0).sum()) == 0:
+        return Assignment([], 0, method="empty", greedy_total=0)
+    pairs: list[tuple[int, int]] = []
+    out = Assignment([], 0, method="optimal", rounds=0, copies=1, greedy_total=0)
+    fell_back = 0
+    for block in time_blocks(starts, ends):
+        part = _solve_block(
+            values[:, block], feasible[:, block], capacity[block], starts[block], ends[block],
+            max_copies=max_copies, max_rounds=max_rounds,
+        )  # fmt: skip
+        out.rounds = max(out.rounds, part.rounds)
+        out.copies = max(out.copies, part.copies)
+        if compare_greedy:
+            g = assign_greedy(
+                values[:, block], feasible[:, block], capacity[block], starts[block], ends[block]
+            )
+            out.greedy_total = (out.greedy_total or 0) + g.total
+            if g.total + len(g.pairs) > part.total + len(part.pairs):
+                part, fell_back = g, fell_back + 1
+        pairs.extend((v, int(block[n])) for v, n in part.pairs)
+    out.pairs = pairs
+    out.total = int(sum(int(values[v, n]) for v, n in pairs))
+    out.details = {"blocks": len(time_blocks(starts, ends)), "greedy_blocks": fell_back}
+    if not compare_greedy:
+        out.greedy_total = None
+    elif fell_back:
+        out.method = "optimal+greedy"
+    return out
+
+
+def _solve_block(
+    values: np.ndarray,
+    feasible: np.ndarray,
+    capacity: np.ndarray,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    *,
+    max_copies: int,
+    max_rounds: int,
+) -> Assignment:
+    n_need = values.shape[1]
     cols = np.repeat(np.arange(n_need), np.maximum(capacity, 0))
-    if n_vol == 0 or len(cols) == 0:
-        return Assignment([], 0, method="empty")
+    if len(cols) == 0:
+        return Assignment([], 0)
     copies = max(1, min(max_copies, chain_length(starts, ends), len(cols)))
     weight = _weights(values, feasible)
+    # Only volunteers with a feasible pair in the block take part (rows of the matrix).
+    active = np.flatnonzero((weight > 0).any(axis=1))
+    if len(active) == 0:
+        return Assignment([], 0, copies=copies)
+    weight = weight[active]
     repl = _replacement(weight)
     # forbid[v, n]: never; extra[v, n]: only the volunteer's first copy (no two places of one
     # need for one person).
-    forbid = np.zeros_like(feasible, dtype=bool)
-    extra = np.zeros_like(feasible, dtype=bool)
+    forbid = np.zeros(weight.shape, dtype=bool)
+    extra = np.zeros(weight.shape, dtype=bool)
+    n_act = len(active)
     rounds = 0
     vi = ni = np.zeros(0, dtype=np.int64)
     while True:
@@ -191,7 +260,7 @@ def assign_optimal(
             matrix = np.vstack([matrix] + [more] * (copies - 1))
         rows, cs = linear_sum_assignment(matrix, maximize=True)
         got = matrix[rows, cs] > 0
-        vi, ni = rows[got] % n_vol, cols[cs[got]]
+        vi, ni = rows[got] % n_act, cols[cs[got]]
         keep, drop, twice = _conflicts(vi, ni, starts, ends, weight, repl)
         if not drop and not twice:
             break
@@ -202,17 +271,9 @@ def assign_optimal(
             forbid[v, n] = True
         for v, n in twice:
             extra[v, n] = True
-    pairs = [(int(a), int(b)) for a, b in zip(vi, ni, strict=True)]
-    total = int(values[vi, ni].sum()) if len(vi) else 0
-    result = Assignment(pairs, total, rounds=rounds, copies=copies)
-    if compare_greedy:
-        greedy = assign_greedy(values, feasible, capacity, starts, ends)
-        result.greedy_total = greedy.total
-        if _objective(greedy, values) > _objective(result, values):
-            greedy.method, greedy.rounds, greedy.copies = "greedy", rounds, copies
-            greedy.greedy_total = greedy.total
-            return greedy
-    return result
+    pairs = [(int(active[a]), int(b)) for a, b in zip(vi, ni, strict=True)]
+    total = int(sum(int(values[v, n]) for v, n in pairs))
+    return Assignment(pairs, total, rounds=rounds, copies=copies)
 
 
 def _objective(a: Assignment, values: np.ndarray) -> int:

@@ -98,13 +98,29 @@ def distance_matrix(
     places: Places, vol_codes: Sequence[str], need_codes: Sequence[str]
 ) -> np.ndarray:
     """km between each volunteer's home and each need's place (V × N), computed once per
-    distinct pair of region codes."""
-    uv, iv = np.unique(np.asarray(vol_codes, dtype=object).astype(str), return_inverse=True)
-    un, in_ = np.unique(np.asarray(need_codes, dtype=object).astype(str), return_inverse=True)
-    small = np.empty((len(uv), len(un)), dtype=np.float64)
-    for a_i, a in enumerate(uv):
-        for b_i, b in enumerate(un):
-            small[a_i, b_i] = distance_km(places, str(a), str(b))[0]
+    distinct pair of region codes, vectorised (haversine where both points are known, the
+    tree estimate elsewhere)."""
+    uv, iv = np.unique(np.asarray(list(vol_codes), dtype=str), return_inverse=True)
+    un, in_ = np.unique(np.asarray(list(need_codes), dtype=str), return_inverse=True)
+
+    def coords(codes: np.ndarray) -> np.ndarray:
+        out = np.full((len(codes), 2), np.nan)
+        for i, c in enumerate(codes):
+            point, _src = places.of(str(c))
+            if point is not None:
+                out[i] = point
+        return out
+
+    cv, cn = coords(uv), coords(un)
+    km = haversine_km(cv[:, None, 0], cv[:, None, 1], cn[None, :, 0], cn[None, :, 1])
+    level = np.full((len(uv), len(un)), 4, dtype=np.int64)
+    for n in (6, 9, 12):
+        a = np.array([c[:n] for c in uv.tolist()])
+        b = np.array([c[:n] for c in un.tolist()])
+        level -= a[:, None] == b[None, :]
+    level -= uv[:, None] == un[None, :]
+    tree = np.asarray(rule("MATCH_TREE_KM"), dtype=np.float64)[level]
+    small = np.where(np.isnan(km), tree, km)
     return small[iv.reshape(-1)][:, in_.reshape(-1)]
 
 
