@@ -218,7 +218,7 @@ def activity_cancel(
     if activity.status in (Activity.Status.CANCELLED, Activity.Status.CLOSED):
         raise ValidationError({"status": _("已结束或已取消的活动不能取消。")})
     live = Signup._base_manager.filter(shift__activity=activity, status=Signup.Status.SIGNED_UP)
-    if live.filter(checked_in_at__isnull=False).exists():
+    if Signup._base_manager.filter(shift__activity=activity, checked_in_at__isnull=False).exists():
         raise ValidationError({"status": _("已有志愿者签到，不能取消活动；请结束报名。")})
     now = timezone.now()
     withdrawn = _withdraw_all(live, now)
@@ -314,7 +314,7 @@ def shift_cancel(*, actor: Any, jurisdiction: Jurisdiction, shift: Shift) -> Shi
     if shift.cancelled_at is not None:
         raise ValidationError({"shift": _("该班次已取消。")})
     live = Signup._base_manager.filter(shift=shift, status=Signup.Status.SIGNED_UP)
-    if live.filter(checked_in_at__isnull=False).exists():
+    if Signup._base_manager.filter(shift=shift, checked_in_at__isnull=False).exists():
         raise ValidationError({"shift": _("已有志愿者签到，不能取消该班次。")})
     now = timezone.now()
     withdrawn = _withdraw_all(live, now)
