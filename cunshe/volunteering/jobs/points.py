@@ -20,7 +20,7 @@ def points_daily(today: date | None = None) -> dict[str, int]:
     return {"declarations_from_hours": made, "credited": credited}
 
 
-@periodic(every=timedelta(hours=6), name="points.daily")
+@periodic(every=timedelta(hours=6), name="volunteering.points.daily")
 @task()
 def points_daily_task() -> dict[str, int]:
     return points_daily()
