@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
-from cunshe.core.access import get_scoped_or_404
+from cunshe.core.access import get_scoped_or_404, require_jurisdiction
 from cunshe.core.jurisdiction import Jurisdiction
 from cunshe.regions.models import Level, Region
 from cunshe.volunteering.models import Match, Need
@@ -29,13 +29,20 @@ def needs_for(j: Jurisdiction, status: str = "open") -> QuerySet[Need]:
 
 def get_need_for(j: Jurisdiction | None, pk: Any, need: str = VIEW) -> Need:
     """404 outside the subtree, 403 inside without `need`."""
+    j = require_jurisdiction(j)
     return get_scoped_or_404(
-        Need.objects.select_related("region", "posted_by", "recipient"), j, need=need, pk=pk
+        Need.objects.within(j).select_related("region", "posted_by", "recipient"),
+        j,
+        need=need,
+        pk=pk,
     )
 
 
 def get_match_for(j: Jurisdiction | None, pk: Any, need: str = VIEW) -> Match:
-    return get_scoped_or_404(Match.objects.select_related("need", "volunteer"), j, need=need, pk=pk)
+    j = require_jurisdiction(j)
+    return get_scoped_or_404(
+        Match.objects.within(j).select_related("need", "volunteer"), j, need=need, pk=pk
+    )
 
 
 def matches_of(need: Need) -> list[Match]:
