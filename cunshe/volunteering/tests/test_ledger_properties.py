@@ -63,6 +63,8 @@ def test_ledger_invariants_hold_over_random_sequences(cast, points, posted, cler
     store_acct = ledger.store_account(store)
     issuance = ledger.issuance_account(cast.village_a)
     households = points.households
+    for hh in households:  # accounts exist up front: a refusal must then leave every row as it was
+        ledger.household_account(hh)
     lj = j(cast.leader_a)
     from cunshe.residents.models import Person
 
