@@ -45,6 +45,14 @@ FOREIGN_MARKERS = (*FOREIGN_MARKERS, *SELFGOV_MARKERS)
 PERSONAL_MARKERS = (*PERSONAL_MARKERS, *SELFGOV_MARKERS)
 # --- end selfgov ---
 
+# --- volunteering (issue 6): village A's volunteers, donor and store; 蒋志远 agreed to be named
+# on the village's public volunteers page, so his name is foreign but not personal there ---
+VOL_PERSONAL_MARKERS = ("冯秀云", "VOL-A-0001", "VOL-A-0002", "匿名捐赠人", "13900002222")
+VOL_MARKERS = ("蒋志远", "闵家村志愿者协会", *VOL_PERSONAL_MARKERS)
+FOREIGN_MARKERS = (*FOREIGN_MARKERS, *VOL_MARKERS)
+PERSONAL_MARKERS = (*PERSONAL_MARKERS, *VOL_PERSONAL_MARKERS)
+# --- end volunteering ---
+
 # Pages that publish a village's public information on purpose (the catalogue lists, the public
 # problem list, the status lookup, Open311): place names may appear, personal data may not.
 PUBLIC_DATA_PREFIXES = (
@@ -53,6 +61,9 @@ PUBLIC_DATA_PREFIXES = (
     "/desk/status/",
     "/open311/",
     "/gov/villages/",
+    "/vol/public/",  # volunteering (issue 6): the village's public volunteering pages
+    "/vol/cert/",  # volunteering (issue 6): the public certificate check (masked name)
+    "/api/v1/volunteering/records/certificates/check/",  # the same check in the API
 )
 
 # Pages an anonymous visitor may open (they carry no personal data).
@@ -156,6 +167,7 @@ def _foreign_records(cast) -> set[int]:  # type: ignore[no-untyped-def]
         household.pk, head.pk, child.pk, event.pk, token.pk, *_desk_records(cast, head),
         *_care_records(cast, household, child),
         *_selfgov_records(cast),  # selfgov (issue 7)
+        *_volunteering_records(cast, household),  # volunteering (issue 6)
     }  # fmt: skip
 
 
@@ -351,7 +363,14 @@ def _foreign_values(cast) -> dict[str, list[str]]:
         ]
     return {
         "int": [str(i) for i in sorted(ints)],
-        "str": ["220182102200", "220182", *report_keys, "A-TERM-0001", "A-PARKED-0001"],
+        "str": [
+            "220182102200",
+            "220182",
+            *report_keys,
+            "A-TERM-0001",
+            "A-PARKED-0001",
+            *VOL_TOKENS,
+        ],  # volunteering (issue 6): QR, certificate and card tokens
     }
 
 
@@ -360,6 +379,11 @@ def _kind(route: str, m: re.Match[str]) -> str:
         return "int"
     # care (issue 5): the care API names its integer ids without a converter ({alert_id}).
     if route.startswith("/api/v1/care/") and m.group("name").endswith("_id"):
+        return "int"
+    # volunteering (issue 6): its API names integer ids {pk} or {<thing>_id}, tokens {token}.
+    if route.startswith("/api/v1/volunteering/") and (
+        m.group("name") == "pk" or m.group("name").endswith("_id")
+    ):
         return "int"
     return "str"
 
@@ -409,6 +433,7 @@ def _fingerprint() -> str:
             "servicedesk.Open311Client",
             "servicedesk.CountyAdjustment",
             *SELFGOV_TABLES,  # selfgov (issue 7)
+            *VOL_TABLES,  # volunteering (issue 6)
             # care (issue 5); IngestCounter left out: anyone may make it count a bad message
             "care.KinLink", "care.CareProfile", "care.ProfileEvent", "care.Contact",
             "care.CarerAssignment", "care.Visit", "care.VisitPhoto", "care.CareNeed",
@@ -823,3 +848,310 @@ SELFGOV_TABLES = (
     "selfgov.MeetingAttachment",  # meeting attachments
 )  # fmt: skip
 # --- end selfgov ---
+
+
+# --- volunteering (issue 6) ---
+VOL_TOKENS: list[str] = []
+VOL_TABLES = tuple(
+    f"volunteering.{name}"
+    for name in (
+        "Organisation", "Station", "HamletLocation", "Volunteer", "Project", "Activity", "Shift",
+        "Signup", "HoursEntry", "TrainingRecord", "Honour", "Evaluation", "Certificate", "Need",
+        "Match", "PointsAccount", "PointsEntry", "Movement", "EarningRule", "Declaration",
+        "Objection", "Store", "StoreItem", "Donor", "Redemption", "RedemptionLine",
+        "StockMovement",
+    )
+)  # fmt: skip
+
+
+def _volunteering_records(cast, household) -> set[int]:  # type: ignore[no-untyped-def]
+    """Village A's volunteering and points records, one or more of every model, written with
+    the ORM (and the ledger's one writer) under a system scope: an organisation, a station, a
+    hamlet location, a volunteer without consent (冯秀云) and one with it (蒋志远), a project
+    with an open public activity, a shift with a sign-up, approved hours, a training, an honour,
+    an evaluation, a certificate, a need with a match, an earning rule, a declaration of 王建国's
+    household posted for objection with an objection, credited points, a store with an item, a
+    private donor's gift and a redemption. Their ids; QR, certificate and card tokens go to
+    VOL_TOKENS."""
+    from datetime import date, timedelta
+    from decimal import Decimal
+
+    from django.db.models import F
+    from django.utils import timezone
+
+    from cunshe.residents import idcard
+    from cunshe.volunteering import models as vm
+    from cunshe.volunteering.services import ledger
+
+    a, clerk = cast.village_a, cast.clerk_a
+    now, today = timezone.now(), timezone.localdate()
+    made: list = []
+    with system_scope("outsider walk: volunteering set-up"):
+
+        def add(model, **fields):  # type: ignore[no-untyped-def]
+            row = model.objects.create(**fields)
+            made.append(row)
+            return row
+
+        org = add(
+            vm.Organisation,
+            region=a,
+            name="闵家村志愿者协会",
+            kind="association",
+            contact_name="冯秀云",
+            contact_phone="13900002222",
+        )
+        station = add(vm.Station, region=a, name="闵家村志愿服务站", organisation=org)
+        add(
+            vm.HamletLocation,
+            region=cast.regions["220182102200001"],
+            lat_micro=44_800_000,
+            lon_micro=126_500_000,
+        )
+        feng = add(
+            vm.Volunteer,
+            region=a,
+            number="VOL-A-0001",
+            name="冯秀云",
+            id_number=idcard.make("220182", date(1966, 6, 6), 31, "F"),
+            phone="13900002222",
+            station=station,
+            approved_minutes=6000,
+        )
+        jiang = add(
+            vm.Volunteer,
+            region=a,
+            number="VOL-A-0002",
+            name="蒋志远",
+            id_number=idcard.make("220182", date(1990, 1, 2), 33, "M"),
+            public_consent=True,
+            approved_minutes=600,
+        )
+        project = add(
+            vm.Project,
+            region=a,
+            name="闵家村敬老服务",
+            category="elderly",
+            organisation=org,
+            station=station,
+            starts_on=today,
+            created_by=clerk,
+        )
+        activity = add(
+            vm.Activity,
+            region=a,
+            project=project,
+            title="闵家村敬老理发",
+            place="闵家村卫生室",
+            organiser=clerk,
+            status="open",
+        )
+        start = now + timedelta(days=3)
+        shift = add(
+            vm.Shift,
+            region=a,
+            activity=activity,
+            starts_at=start,
+            ends_at=start + timedelta(hours=2),
+            capacity=3,
+        )
+        signup = add(
+            vm.Signup,
+            region=a,
+            shift=shift,
+            volunteer=feng,
+            starts_at=shift.starts_at,
+            ends_at=shift.ends_at,
+        )
+        for v in (feng, jiang):
+            add(
+                vm.HoursEntry,
+                region=a,
+                volunteer=v,
+                activity=activity,
+                organisation=org,
+                kind="manual",
+                service_date=today,
+                minutes=120,
+                status="approved",
+                recorded_by=clerk,
+            )
+        add(
+            vm.TrainingRecord,
+            region=a,
+            volunteer=feng,
+            title="急救培训",
+            held_on=today,
+            recorded_by=clerk,
+        )
+        add(
+            vm.Honour,
+            region=a,
+            volunteer=feng,
+            title="优秀志愿者",
+            level="village",
+            awarded_on=today,
+            awarded_by="闵家村委会",
+            recorded_by=clerk,
+        )
+        add(
+            vm.Evaluation,
+            region=a,
+            volunteer=feng,
+            activity=activity,
+            period="2026年",
+            rating="excellent",
+            evaluated_by=clerk,
+        )
+        cert = add(
+            vm.Certificate,
+            region=a,
+            number="JLZY-A-0001",
+            volunteer=feng,
+            organisation=org,
+            issuer_name="闵家村志愿者协会",
+            period_to=today,
+            minutes=6000,
+            star=1,
+            issued_by=clerk,
+        )
+        need = add(
+            vm.Need,
+            region=a,
+            title="闵家村陪同就医",
+            category="elderly",
+            starts_at=start + timedelta(days=1),
+            ends_at=start + timedelta(days=1, hours=2),
+            source="clerk",
+            posted_by=clerk,
+        )
+        add(
+            vm.Match,
+            region=a,
+            need=need,
+            volunteer=feng,
+            score=80_000,
+            starts_at=need.starts_at,
+            ends_at=need.ends_at,
+        )
+        rule = add(
+            vm.EarningRule,
+            region=a,
+            code="elder",
+            category="filial",
+            name="孝敬老人",
+            points_per_unit=5,
+            unit="time",
+            valid_from=today,
+            created_by=clerk,
+        )
+        posted = add(
+            vm.Declaration,
+            region=household.region,
+            household=household,
+            rule=rule,
+            quantity=Decimal(2),
+            points=10,
+            deed_date=today,
+            description="闵家村照顾老人",
+            status="posted",
+            declared_by=clerk,
+            posting_ends_on=today + timedelta(days=7),
+        )
+        add(
+            vm.Objection,
+            region=household.region,
+            declaration=posted,
+            reason="闵家村异议",
+            raised_by=cast.villager,
+        )
+        entry = ledger.post_entry(
+            kind="earn",
+            region=a,
+            memo="闵家村积分",
+            lines=[(ledger.issuance_account(a), -30), (ledger.household_account(household), 30)],
+        )
+        store = add(vm.Store, region=a, name="闵家村爱心超市", station=station)
+        item = add(vm.StoreItem, region=a, store=store, name="闵家村大米", price_points=10)
+        donor = add(
+            vm.Donor, region=a, name="匿名捐赠人", kind="person", public=False, phone="13900002222"
+        )
+        add(
+            vm.StockMovement,
+            region=a,
+            item=item,
+            kind="donation",
+            quantity=5,
+            donor=donor,
+            recorded_by=clerk,
+        )
+        vm.StoreItem.objects.filter(pk=item.pk).update(stock=F("stock") + 5)
+        redeem = ledger.post_entry(
+            kind="redeem",
+            region=a,
+            memo="兑换",
+            lines=[(ledger.household_account(household), -10), (ledger.store_account(store), 10)],
+        )
+        redemption = add(
+            vm.Redemption,
+            region=a,
+            store=store,
+            account=ledger.household_account(household),
+            household=household,
+            points=10,
+            entry=redeem,
+            request_key="outsider-walk-redeem",
+            clerk=clerk,
+        )
+        line = vm.RedemptionLine.objects.create(
+            redemption=redemption, item=item, quantity=1, unit_points=10, points=10
+        )
+        add(
+            vm.StockMovement,
+            region=a,
+            item=item,
+            kind="redemption",
+            quantity=-1,
+            redemption=redemption,
+            recorded_by=clerk,
+        )
+        vm.StoreItem.objects.filter(pk=item.pk).update(stock=F("stock") - 1)
+        accounts = vm.PointsAccount.objects.filter(village_code=a.code)
+        ids = {
+            *(row.pk for row in made), line.pk, entry.pk, redeem.pk,
+            *accounts.values_list("pk", flat=True),
+            *vm.Movement.objects.filter(entry__in=[entry, redeem]).values_list("pk", flat=True),
+        }  # fmt: skip
+        VOL_TOKENS.clear()
+        VOL_TOKENS.extend([shift.checkin_token, cert.token,
+                           *accounts.values_list("card_token", flat=True)])  # fmt: skip
+        assert signup.pk and all(VOL_TOKENS)
+    return ids
+
+
+@pytest.mark.django_db
+def test_public_volunteering_pages_show_village_a_without_persons(cast):
+    """The public volunteering pages of village A do show its posted declaration (王建国's
+    household masked), the consenting volunteer, the open activity and the store item (so the
+    walks above looked at real content), and never a person's name, number or phone; the
+    certificate check names the certificate, its holder only masked."""
+    _foreign_values(cast)
+    anonymous = Client()
+    pages = {
+        "/vol/public/220182102200/points/": "闵家村照顾老人",
+        "/vol/public/220182102200/volunteers/": "蒋志远",
+        "/vol/public/220182102200/activities/": "闵家村敬老理发",
+        "/vol/public/220182102200/store/": "闵家村大米",
+        f"/vol/cert/{VOL_TOKENS[1]}/": "JLZY-A-0001",
+    }
+    for url, shown in pages.items():
+        response = anonymous.get(url)
+        assert response.status_code == 200, url
+        text = response.content.decode()
+        assert shown in text, url
+        found = [m for m in PERSONAL_MARKERS if m in text]
+        assert not found, (url, found)
+    assert "王*国" in anonymous.get("/vol/public/220182102200/points/").content.decode()
+
+
+# --- end volunteering ---

@@ -218,7 +218,8 @@ def _points(ctx: _Ctx, units: dict[str, str]) -> dict[str, Any]:
     for r in rows:
         s = int(r["s"] or 0)
         u = per_unit.setdefault(r["ukey"], dict.fromkeys(fields, 0))
-        cat = cats.setdefault(r["cat"], {"issued": 0, "reversed": 0})
+        earned = r["kind"] == PointsEntry.Kind.EARN or r["rkind"] == PointsEntry.Kind.EARN
+        cat = cats.setdefault(r["cat"], {"issued": 0, "reversed": 0}) if earned else {}
         if r["kind"] == PointsEntry.Kind.EARN:
             cat["issued"] += s
             u["issued"] += s
