@@ -318,10 +318,18 @@ def need_cancel(
 
 
 def _next_hour_plus_day(now: datetime) -> datetime:
-    base = now.replace(minute=0, second=0, microsecond=0)
-    if base < now:
+    """The next full hour one day ahead; moved to 09:00 when that falls at night (before 08:00
+    or after 19:00 local), since a 2-hour visit at 01:00 is nobody's plan."""
+    local = timezone.localtime(now)
+    base = local.replace(minute=0, second=0, microsecond=0)
+    if base < local:
         base += timedelta(hours=1)
-    return base + timedelta(days=1)
+    base += timedelta(days=1)
+    if base.hour < 8:
+        base = base.replace(hour=9)
+    elif base.hour > 19:
+        base = (base + timedelta(days=1)).replace(hour=9)
+    return base
 
 
 @transaction.atomic
