@@ -33,6 +33,10 @@ def entry_reverse(
     reason = " ".join((reason or "").split())
     if len(reason) > 300:
         raise ValidationError({"reason": _("原因最多300字。")})
+    if entry.kind == PointsEntry.Kind.REDEEM:
+        # Only the store's reversal puts the goods back in stock and marks the redemption:
+        # reversing its entry here would refund the points and leave the goods taken.
+        raise ValidationError(_("兑换分录请在爱心超市的兑换记录中撤销（同时退回商品库存）。"))
     try:
         reversal = ledger.reverse_entry(entry=entry, actor=actor, reason=reason)
     except ledger.InsufficientPoints as exc:
