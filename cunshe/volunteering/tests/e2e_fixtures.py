@@ -36,6 +36,8 @@ from cunshe.volunteering.services import volunteers as vol_svc
 PHONE = {"width": 390, "height": 844}
 DESK = {"width": 1280, "height": 900}
 VILLAGE_A = "220182102200"
+# Pages meant for a phone (villager, public, QR): wider than 390 px fails the test.
+PHONE_PAGES = ("/vol/me/", "/vol/public/", "/vol/checkin/", "/vol/cert/")
 
 
 def jof(user):  # type: ignore[no-untyped-def]
@@ -57,12 +59,13 @@ def login(context, origin: str, username: str):  # type: ignore[no-untyped-def]
 class Shots:
     """Screenshots var/screenshots/e2e_<test>_<n>_<name>_<phone|desk>.png of every page passed
     through, at both widths; each page is also checked for a server error and (at 390 px) for a
-    page wider than the phone."""
+    page wider than the phone (a problem on phone pages, a note printed for desk pages)."""
 
     def __init__(self, test: str) -> None:
         self.test = test
         self.n = 0
         self.problems: list[str] = []
+        self.notes: list[str] = []  # desk pages too wide for a phone: reported, not failed
 
     def __call__(self, page, name: str, *, both: bool = True) -> None:  # type: ignore[no-untyped-def]
         self.n += 1
@@ -77,7 +80,9 @@ class Shots:
             if kind == "phone":
                 wide = page.evaluate("document.documentElement.scrollWidth")
                 if wide > vp["width"] + 1:
-                    self.problems.append(f"{name}: {wide}px wide at 390px ({page.url})")
+                    note = f"{name}: {wide}px wide at 390px ({page.url})"
+                    phone_page = any(p in page.url for p in PHONE_PAGES)
+                    (self.problems if phone_page else self.notes).append(note)
             path = screenshots_dir() / f"e2e_{self.test}_{self.n:02d}_{name}_{kind}.png"
             page.screenshot(path=str(path), full_page=True)
         page.set_viewport_size(size)

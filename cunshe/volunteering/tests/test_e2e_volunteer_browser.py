@@ -163,6 +163,7 @@ def test_volunteer_signs_up_signs_in_by_qr_hours_approved_certificate_verifies(
     for w in (pwatch, dwatch, lwatch):
         assert w.foreign() == []
         assert [m for m in w.csp_violations() if "inline style" not in m] == []
+    print("desk pages too wide at 390 px:", shot.notes)
     assert shot.problems == [], shot.problems
     for ctx in (phone, desk, lead_ctx, public):
         ctx.close()
