@@ -34,20 +34,22 @@ class DemoPerson:
 
 DEMO_PEOPLE = [
     # 榆树市 (长春市) — 闵家镇 — 闵家村 (A) and 古城村 (B)
-    DemoPerson("cunmin", "王秀兰", Role.VILLAGER, "220182102200", note="闵家村村民"),
+    DemoPerson(
+        "cunmin", "王秀兰", Role.VILLAGER, "220182102200", note="闵家村村民；志愿者、积分：/vol/me/"
+    ),
     DemoPerson(
         "daiban",
         "李春梅",
         Role.VILLAGE_CLERK,
         "220182102200",
-        note="闵家村代办员；关爱：/care/candidates/、/care/visits/、/care/board/",
+        note="闵家村代办员；关爱：/care/candidates/、/care/visits/、/care/board/；志愿积分：/vol/volunteers/、/vol/store/",
     ),
     DemoPerson(
         "liangwei",
         "张国庆",
         Role.VILLAGE_LEADER,
         "220182102200",
-        note="闵家村两委；关爱：/care/board/",
+        note="闵家村两委；关爱：/care/board/；时长与积分审批：/vol/hours/、/vol/points/declarations/",
     ),
     DemoPerson("daiban_b", "刘海峰", Role.VILLAGE_CLERK, "220182102201", note="古城村代办员"),
     DemoPerson(

@@ -574,7 +574,7 @@ def _plan_past_activity(v: Village, projects: list[Any], pa: PastActivity) -> No
     starts = [v.at(day, hour) + timedelta(hours=(hours + 1) * k) for k in range(nshifts)]
     taken: set[int] = set()
     for _k in range(nshifts):
-        crew = _crew(v, [str(s) for s in skills], cap - 1 - v.rng.randint(0, 2), taken)
+        crew = _crew(v, [str(s) for s in skills], cap - 2 - v.rng.randint(0, 2), taken)
         taken |= {x.pk for x in crew}
         pa.crew.append(crew)
     with_me = v.me is not None and pa.index % 3 != 1  # the villager serves in 8 of the 12
@@ -1129,7 +1129,7 @@ def _clock_today() -> date:
 
 
 def _plan_jobs(v: Village) -> None:
-    """The daily points job, run here every few days: approved hours become declarations (the
+    """The daily points job, run here once a week: approved hours become declarations (the
     两委 approves them the same morning); posted declarations are credited after their week.
     Declarations the job makes for the old manual entries are rejected (不折算积分)."""
     leader = v.leader
@@ -1160,7 +1160,7 @@ def _plan_jobs(v: Village) -> None:
                 )
                 v.add("points_declarations_from_hours")
 
-    for days in range(110, 0, -4):
+    for days in range(110, 0, -7):
         v.on(v.at(days, 7, 30), job_then_approve)
 
 
