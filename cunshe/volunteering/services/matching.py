@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from cunshe.core.audit import audit
@@ -73,13 +73,18 @@ def batch_run(
     )
     if region_code:
         needs_qs = needs_qs.filter(region_code__startswith=region_code)
-    needs = list(
-        needs_qs.select_for_update()
-        .annotate(held=Count("matches", filter=Q(matches__status__in=HOLDING)))
-        .order_by("starts_at", "id")[: MAX_NEEDS + 1]
-    )
+    # Locked first, counted apart: PostgreSQL allows no FOR UPDATE with GROUP BY.
+    needs = list(needs_qs.select_for_update().order_by("starts_at", "id")[: MAX_NEEDS + 1])
     if len(needs) > MAX_NEEDS:
         raise ValidationError(_("需求太多（超过5000条），请缩小时间或地区范围。"))
+    held = dict(
+        Match._base_manager.filter(need_id__in=[n.pk for n in needs], status__in=HOLDING)
+        .values("need_id")
+        .annotate(n=Count("id"))
+        .values_list("need_id", "n")
+    )
+    for n in needs:
+        n.held = held.get(n.pk, 0)
     needs = [n for n in needs if n.volunteers_needed - n.held > 0]
     batch = secrets.token_hex(8)
     need_ids = [n.pk for n in needs]
