@@ -21,6 +21,8 @@ from django.utils.translation import gettext as _
 
 from cunshe.core.audit import Event, audit, audit_many
 from cunshe.core.jurisdiction import Jurisdiction
+from cunshe.core.models import AuditEvent
+from cunshe.residents.models import Person
 from cunshe.volunteering.models import Activity, HoursEntry, Signup, Volunteer
 from cunshe.volunteering.rules import round_minutes, rule
 from cunshe.volunteering.services.activities import MANAGE, require
@@ -85,6 +87,37 @@ def is_own(actor: Any, volunteer: Volunteer) -> bool:
     return person is not None and person.account_id == actor.pk
 
 
+def is_own_household(actor: Any, volunteer: Volunteer) -> bool:
+    """True when `actor` is this volunteer or lives in the volunteer's household (the register):
+    nobody confirms or approves the hours of their own household (the hours earn its points)."""
+    if is_own(actor, volunteer):
+        return True
+    if actor is None or actor.pk is None:
+        return False
+    mine = (
+        Person._base_manager.filter(account_id=actor.pk)
+        .exclude(household_id=None)
+        .values_list("household_id", flat=True)
+        .first()
+    )
+    if mine is None:
+        return False
+    theirs = Person._base_manager.filter(household_id=mine)
+    if volunteer.person_id:
+        return theirs.filter(pk=volunteer.person_id).exists()
+    return (
+        volunteer.account_id is not None and theirs.filter(account_id=volunteer.account_id).exists()
+    )
+
+
+def _refuse_own(jurisdiction: Jurisdiction, actor: Any, entry: HoursEntry, message: str) -> None:
+    """Refuse self-dealing, audited as a refusal (kept even though the transaction rolls back)."""
+    audit("volunteering.hours.self_dealing_refused", actor=actor, jurisdiction=jurisdiction,
+          obj=entry, outcome=AuditEvent.Outcome.DENIED,
+          detail={"volunteer": entry.volunteer_id})  # fmt: skip
+    raise ValidationError({"status": message})
+
+
 def may_confirm(jurisdiction: Jurisdiction, actor: Any, entry: HoursEntry) -> bool:
     """The activity's organiser, or anyone with volunteering.manage over the entry."""
     if not jurisdiction.covers(entry.region_code) and not (
@@ -101,16 +134,16 @@ def _check_confirm(jurisdiction: Jurisdiction, actor: Any, entry: HoursEntry) ->
         raise PermissionDenied(_("只有活动组织者或志愿服务管理人员可以确认时长。"))
     if entry.status != Status.RECORDED:
         raise ValidationError({"status": _("只有待确认的时长可以确认。")})
-    if is_own(actor, entry.volunteer):
-        raise ValidationError({"status": _("不能确认自己的服务时长。")})
+    if is_own_household(actor, entry.volunteer):
+        _refuse_own(jurisdiction, actor, entry, _("不能确认自己或家人的服务时长。"))
 
 
 def _check_approve(jurisdiction: Jurisdiction, actor: Any, entry: HoursEntry) -> None:
     require(jurisdiction, entry.region_code, APPROVE)
     if entry.status != Status.CONFIRMED:
         raise ValidationError({"status": _("只有已确认的时长可以审核。")})
-    if is_own(actor, entry.volunteer):
-        raise ValidationError({"status": _("不能审核自己的服务时长。")})
+    if is_own_household(actor, entry.volunteer):
+        _refuse_own(jurisdiction, actor, entry, _("不能审核自己或家人的服务时长。"))
     if rule("FOUR_EYES"):
         if entry.confirmed_by_id == actor.pk:
             raise ValidationError({"status": _("审核人不能是确认人（四眼原则）。")})
