@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from cunshe.core.audit import Event, audit, audit_many
 from cunshe.core.jurisdiction import Jurisdiction, system_scope
+from cunshe.core.models import AuditEvent
 from cunshe.residents.models import Household, Person
 from cunshe.residents.services import ConcurrentEdit
 from cunshe.volunteering.models import Declaration, EarningRule, HoursEntry, Objection, PointsEntry
@@ -84,9 +85,16 @@ def _in_scope(jurisdiction: Jurisdiction, row: Declaration) -> None:
 def _not_own(actor: Any, row: Declaration, message: str) -> None:
     # A declaration made from approved hours is declared in the approver's name by the job:
     # only the household counts then.
-    if row.hours_entry_id is None and row.declared_by_id == getattr(actor, "pk", None):
-        raise ValidationError(message)
-    if row.household_id == _own_household_id(actor):
+    own = row.hours_entry_id is None and row.declared_by_id == getattr(actor, "pk", None)
+    if own or row.household_id == _own_household_id(actor):
+        # An attempt at self-dealing leaves a trace (kept although the transaction rolls back).
+        audit(
+            "points.declaration.self_dealing_refused",
+            actor=actor,
+            obj=row,
+            outcome=AuditEvent.Outcome.DENIED,
+            detail={"household": row.household_id},
+        )
         raise ValidationError(message)
 
 
