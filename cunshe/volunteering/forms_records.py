@@ -115,5 +115,7 @@ class RevokeForm(_Ids):
 
 class ExportForm(forms.Form):
     full_ids = forms.BooleanField(
-        label=_("导出完整证件号码（需查看证件号码权限，留痕）"), required=False
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+        label=_("导出完整证件号码（需查看证件号码权限，留痕）"),
+        required=False,
     )

@@ -12,6 +12,7 @@ from cunshe.volunteering.models import DayPart, Organisation, Skill, Station, Vo
 
 _INPUT = {"class": "form-control"}
 _SELECT = {"class": "form-select"}
+_CHECK = {"class": "form-check-input"}
 
 SLOT_CHOICES = [
     (f"{d}-{p}", f"{Weekday(d).label}{DayPart(p).label}") for d in range(7) for p in range(3)
@@ -80,13 +81,16 @@ class _ProfileFields(forms.Form):
     """Skills, availability, home, station, organisations, consent (shared by the forms)."""
 
     skills = forms.MultipleChoiceField(
-        label=_("技能"), required=False, choices=Skill.choices, widget=forms.CheckboxSelectMultiple
+        label=_("技能"),
+        required=False,
+        choices=Skill.choices,
+        widget=forms.CheckboxSelectMultiple(attrs=_CHECK),
     )
     availability = forms.MultipleChoiceField(
         label=_("可服务时间"),
         required=False,
         choices=SLOT_CHOICES,
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs=_CHECK),
     )
     region = forms.TypedChoiceField(
         label=_("所在村（屯）"), coerce=int, required=False, widget=forms.Select(attrs=_SELECT)
@@ -99,10 +103,15 @@ class _ProfileFields(forms.Form):
         widget=forms.Select(attrs=_SELECT),
     )
     organisations = forms.TypedMultipleChoiceField(
-        label=_("所属组织"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
+        label=_("所属组织"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs=_CHECK),
     )
     public_consent = forms.BooleanField(
-        label=_("同意在村志愿者光荣榜公开姓名和时长"), required=False
+        widget=forms.CheckboxInput(attrs=_CHECK),
+        label=_("同意在村志愿者光荣榜公开姓名和时长"),
+        required=False,
     )
 
     def __init__(
@@ -159,7 +168,11 @@ class OtherForm(_ProfileFields):
         max_length=20,
         widget=forms.TextInput(attrs={**_INPUT, "inputmode": "tel"}),
     )
-    verified = forms.BooleanField(label=_("证件已核验（已查看本人身份证原件）"), required=False)
+    verified = forms.BooleanField(
+        widget=forms.CheckboxInput(attrs=_CHECK),
+        label=_("证件已核验（已查看本人身份证原件）"),
+        required=False,
+    )
 
 
 class EditForm(_ProfileFields):
@@ -175,7 +188,9 @@ class EditForm(_ProfileFields):
         max_length=20,
         widget=forms.TextInput(attrs=_INPUT),
     )
-    verified = forms.BooleanField(label=_("证件已核验"), required=False)
+    verified = forms.BooleanField(
+        widget=forms.CheckboxInput(attrs=_CHECK), label=_("证件已核验"), required=False
+    )
 
 
 class StatusForm(forms.Form):
@@ -194,16 +209,18 @@ class SelfRegisterForm(forms.Form):
         label=_("我会做的"),
         required=False,
         choices=Skill.choices,
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs=_CHECK),
     )
     availability = forms.MultipleChoiceField(
         label=_("我有空的时间"),
         required=False,
         choices=SLOT_CHOICES,
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs=_CHECK),
     )
     public_consent = forms.BooleanField(
-        label=_("同意在村志愿者光荣榜公开我的姓名和服务时长"), required=False
+        widget=forms.CheckboxInput(attrs=_CHECK),
+        label=_("同意在村志愿者光荣榜公开我的姓名和服务时长"),
+        required=False,
     )
 
 
@@ -225,7 +242,9 @@ class StationForm(forms.Form):
         empty_value=None,
         widget=forms.Select(attrs=_SELECT),
     )
-    active = forms.BooleanField(label=_("有效"), required=False, initial=True)
+    active = forms.BooleanField(
+        widget=forms.CheckboxInput(attrs=_CHECK), label=_("有效"), required=False, initial=True
+    )
 
     def __init__(
         self, *args: Any, regions: list[Region], organisations: list, **kwargs: Any
@@ -260,7 +279,9 @@ class OrganisationForm(forms.Form):
     contact_phone = forms.CharField(
         label=_("联系电话"), max_length=20, required=False, widget=forms.TextInput(attrs=_INPUT)
     )
-    active = forms.BooleanField(label=_("有效"), required=False, initial=True)
+    active = forms.BooleanField(
+        widget=forms.CheckboxInput(attrs=_CHECK), label=_("有效"), required=False, initial=True
+    )
 
     def __init__(self, *args: Any, regions: list[Region], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -18,6 +18,11 @@ from cunshe.volunteering.services.certificates import mask_person_name
 VIEW = "volunteering.view"
 
 
+def hours(minutes: int) -> str:
+    """150 -> '2.5', 120 -> '2' (one decimal, for display)."""
+    return f"{minutes / 60:.1f}".rstrip("0").rstrip(".")
+
+
 @dataclass
 class ServiceLine:
     """Approved minutes of one activity (or of need-based/other service)."""
@@ -39,6 +44,7 @@ class Record:
     next_star_hours: int | None
     service: list[ServiceLine] = field(default_factory=list)
     total_minutes: int = 0
+    total_hours: str = "0"
     pending: list[HoursEntry] = field(default_factory=list)
     trainings: list = field(default_factory=list)
     honours: list = field(default_factory=list)
@@ -79,6 +85,9 @@ def record_of(volunteer: Volunteer, *, with_pending: bool = True) -> Record:
     star = star_for_minutes(volunteer.approved_minutes)
     thresholds = rule("STAR_HOURS")
     next_hours = thresholds[star] if star < len(thresholds) else None
+    certs = list(volunteer.certificates.all())
+    for c in certs:
+        c.hours = hours(c.minutes)  # type: ignore[attr-defined]
     return Record(
         volunteer=volunteer,
         id_masked=mask_id_number(volunteer.id_number),
@@ -87,6 +96,7 @@ def record_of(volunteer: Volunteer, *, with_pending: bool = True) -> Record:
         next_star_hours=next_hours,
         service=lines,
         total_minutes=total,
+        total_hours=hours(total),
         pending=list(
             volunteer.hours.exclude(
                 status__in=(HoursEntry.Status.APPROVED, HoursEntry.Status.REJECTED)
@@ -97,7 +107,7 @@ def record_of(volunteer: Volunteer, *, with_pending: bool = True) -> Record:
         trainings=list(volunteer.trainings.all()),
         honours=list(volunteer.honours.all()),
         evaluations=list(volunteer.evaluations.select_related("activity")),
-        certificates=list(volunteer.certificates.all()),
+        certificates=certs,
     )
 
 
@@ -143,6 +153,7 @@ class PublicCertificate:
     number: str
     name_masked: str
     minutes: int
+    hours: str
     star: int
     activities: int
     issuer_name: str
@@ -181,6 +192,7 @@ def public_certificate(token: str) -> PublicCertificate:
         number=row["number"],
         name_masked=mask_person_name(row["volunteer__name"]),
         minutes=row["minutes"],
+        hours=hours(row["minutes"]),
         star=row["star"],
         activities=row["activities"],
         issuer_name=row["issuer_name"],

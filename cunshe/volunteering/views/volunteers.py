@@ -93,13 +93,16 @@ def volunteer_list(request: HttpRequest) -> HttpResponse:
     if form.is_bound and form.is_valid():
         filters = sel.VolunteerFilters(**form.cleaned_data)
     page = Paginator(sel.volunteers_for(j, filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    volunteers = list(page.object_list)
+    for v in volunteers:
+        v.hours_display = rec_sel.hours(v.approved_minutes)  # type: ignore[attr-defined]
     return render(
         request,
         "volunteering/volunteers_list.html",
         {
             "form": form,
             "page": page,
-            "volunteers": list(page.object_list),
+            "volunteers": volunteers,
             "can_manage": j.has_perm(sel.MANAGE),
             "query": _without_page(request),
         },
