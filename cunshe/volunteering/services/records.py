@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from cunshe.core.audit import audit
 from cunshe.core.jurisdiction import Jurisdiction, system_scope
 from cunshe.core.masking import mask_id_number
+from cunshe.core.models import AuditEvent
 from cunshe.core.spreadsheets import inert_row
 from cunshe.volunteering.models import (
     Activity,
@@ -243,6 +244,9 @@ def national_export(
         raise PermissionDenied(MANAGE)
     full = bool(full_ids) and jurisdiction.has_perm(UNMASK)
     if full_ids and not full:
+        audit("volunteering.volunteers.export_unmask_denied", actor=actor,
+              jurisdiction=jurisdiction, outcome=AuditEvent.Outcome.DENIED,
+              detail={"permission": UNMASK})  # fmt: skip
         raise PermissionDenied(_("您没有查看完整证件号码的权限。"))
     skill_label = dict(Skill.choices)
     vols = list(
