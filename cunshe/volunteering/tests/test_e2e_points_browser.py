@@ -104,10 +104,7 @@ def test_household_declares_earns_posted_credited_points_and_spends_them_in_the_
     # The store counter: the clerk types the card's token (what a scanner types), redeems.
     clerk.goto(server + "/vol/store/")
     shot(clerk, "desk_store")
-    clerk.click("text=闵家村爱心超市")
-    clerk.wait_for_load_state("networkidle")
-    shot(clerk, "desk_store_detail")
-    clerk.click("a:has-text('柜台兑换')")
+    clerk.click(f"[data-store='{world.store.pk}'] a:has-text('柜台兑换')")
     clerk.wait_for_load_state("networkidle")
     shot(clerk, "desk_counter_empty")
     clerk.fill("#card-token", account.card_token)
@@ -136,6 +133,11 @@ def test_household_declares_earns_posted_credited_points_and_spends_them_in_the_
     me.goto(server + "/vol/me/store/statement/")
     shot(me, "my_store_statement")
     assert ledger.verify_ledger() == []
+
+    # The store's own page (goods, stock, redemptions) after the redemption.
+    response = clerk.goto(server + f"/vol/store/{world.store.pk}/")
+    shot(clerk, "desk_store_detail")
+    assert response.status == 200, f"/vol/store/{world.store.pk}/ answered {response.status}"
 
     for w in (pwatch, dwatch, lwatch):
         assert w.foreign() == []
