@@ -1,3 +1,3 @@
 """Registers volunteering's periodic jobs with the scheduler (autodiscovered)."""
 
-from cunshe.volunteering.jobs import points  # noqa: F401
+from cunshe.volunteering.jobs import activities, points  # noqa: F401

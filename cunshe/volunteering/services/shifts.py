@@ -16,13 +16,13 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from cunshe.core.audit import audit
-from cunshe.core.jurisdiction import Jurisdiction
+from cunshe.core.audit import Event, audit, audit_many
+from cunshe.core.jurisdiction import Jurisdiction, system_scope
 from cunshe.volunteering.models import Activity, Match, Shift, Signup, Volunteer
 from cunshe.volunteering.rules import rule
 from cunshe.volunteering.services import commitments
@@ -225,7 +225,14 @@ def signup_check_in(
     shift = signup.shift
     if shift.cancelled_at is not None or shift.activity.status == Activity.Status.CANCELLED:
         raise ValidationError({"signup": _("该班次已取消。")})
-    if signup.status != Signup.Status.SIGNED_UP:
+    # A clerk may still record the sign-in of someone the daily sweep marked 未到 (they came
+    # but never scanned), within the same CHECKOUT_GRACE_DAYS as a forgotten sign-out.
+    late_fix = (
+        method == Signup.Method.CLERK
+        and signup.status == Signup.Status.NO_SHOW
+        and now <= shift.ends_at + timedelta(days=int(rule("CHECKOUT_GRACE_DAYS")))
+    )
+    if signup.status != Signup.Status.SIGNED_UP and not late_fix:
         raise ValidationError({"signup": _("该报名已退出或已结束，不能签到。")})
     if signup.checked_in_at is not None:
         raise ValidationError(
@@ -239,9 +246,10 @@ def signup_check_in(
     if when > closes:
         raise ValidationError({"signup": _("班次已经结束，不能再签到；请联系组织者。")})
     signup.checked_in_at, signup.checkin_method = when, method
-    signup.save(update_fields=["checked_in_at", "checkin_method"])
+    signup.status = Signup.Status.SIGNED_UP
+    signup.save(update_fields=["checked_in_at", "checkin_method", "status"])
     audit("volunteering.signup.checked_in", actor=actor, jurisdiction=jurisdiction, obj=signup,
-          detail={"method": method, "at": when.isoformat()})  # fmt: skip
+          detail={"method": method, "at": when.isoformat(), "was_no_show": late_fix})  # fmt: skip
     return signup
 
 
@@ -290,3 +298,79 @@ def signup_check_out(
           detail={"method": method, "at": when.isoformat(), "hours_entry": entry.pk,
                   "minutes": entry.minutes, "raw_minutes": entry.raw_minutes})  # fmt: skip
     return signup
+
+
+def signups_close_due(*, now: datetime | None = None) -> dict[str, int]:
+    """The daily sweep of sign-ups left open after their shift (jobs/activities.py):
+
+    - still 已报名 with no sign-in once the shift has ended → 未到 (no_show). The counts stay:
+      the sign-up was made (shifts_signed) and not attended, which is what reliability reads.
+    - signed in but never signed out CHECKOUT_GRACE_DAYS after the shift's end (the organiser's
+      window for recording the sign-out by hand is over) → 已服务 with no hours: the
+      volunteer's shifts_attended goes up by one each; the organiser may still add a 补录 entry.
+
+    Set-based: each kind is one locking SELECT of the ids, one UPDATE of the sign-ups and (for
+    the second) one UPDATE of the volunteers' counts; one audit_many for both. Idempotent: a
+    second run finds nothing to do."""
+    now = now or timezone.now()
+    grace = timedelta(days=int(rule("CHECKOUT_GRACE_DAYS")))
+    open_rows = Signup._base_manager.filter(
+        status=Signup.Status.SIGNED_UP, checked_out_at__isnull=True
+    )
+    with system_scope("volunteering.signups_close_due"), transaction.atomic():
+        absent = list(
+            open_rows.filter(checked_in_at__isnull=True, ends_at__lt=now)
+            .select_for_update(of=("self",))
+            .order_by("pk")
+            .values_list("pk", "volunteer_id", "shift_id")
+        )
+        unclosed = list(
+            open_rows.filter(checked_in_at__isnull=False, ends_at__lt=now - grace)
+            .select_for_update(of=("self",))
+            .order_by("pk")
+            .values_list("pk", "volunteer_id", "shift_id")
+        )
+        if absent:
+            Signup._base_manager.filter(
+                pk__in=[pk for pk, _v, _s in absent], status=Signup.Status.SIGNED_UP
+            ).update(status=Signup.Status.NO_SHOW)
+        if unclosed:
+            ids = [pk for pk, _v, _s in unclosed]
+            Signup._base_manager.filter(pk__in=ids, status=Signup.Status.SIGNED_UP).update(
+                status=Signup.Status.ATTENDED
+            )
+            per_volunteer = (
+                Signup._base_manager.filter(pk__in=ids, volunteer_id=OuterRef("pk"))
+                .order_by()
+                .values("volunteer_id")
+                .annotate(n=Count("pk"))
+                .values("n")
+            )
+            Volunteer._base_manager.filter(pk__in={v for _p, v, _s in unclosed}).update(
+                shifts_attended=F("shifts_attended") + Subquery(per_volunteer)
+            )
+        events = [
+            Event(
+                "volunteering.signup.no_show",
+                object_type="volunteering.signup",
+                object_id=pk,
+                detail={"shift": shift_id, "volunteer": vid},
+            )
+            for pk, vid, shift_id in absent
+        ] + [
+            Event(
+                "volunteering.signup.closed_unsigned_out",
+                object_type="volunteering.signup",
+                object_id=pk,
+                detail={
+                    "shift": shift_id,
+                    "volunteer": vid,
+                    "minutes": 0,
+                    "grace_days": grace.days,
+                },
+            )
+            for pk, vid, shift_id in unclosed
+        ]
+        if events:
+            audit_many(events)
+    return {"no_show": len(absent), "closed_without_sign_out": len(unclosed)}
