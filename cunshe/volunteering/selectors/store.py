@@ -48,7 +48,8 @@ def stores_for(jurisdiction: Jurisdiction | None) -> QuerySet[Store]:
 
 
 def get_store_for(jurisdiction: Jurisdiction | None, pk: int, *, need: str = VIEW) -> Store:
-    return get_scoped_or_404(Store.objects.select_related("region"), jurisdiction, need=need, pk=pk)
+    j = require_jurisdiction(jurisdiction)
+    return get_scoped_or_404(Store.objects.within(j).select_related("region"), j, need=need, pk=pk)
 
 
 def items_of(store: Store, *, active_only: bool = False) -> list[StoreItem]:
@@ -59,8 +60,9 @@ def items_of(store: Store, *, active_only: bool = False) -> list[StoreItem]:
 
 
 def get_item_for(jurisdiction: Jurisdiction | None, pk: int, *, need: str = VIEW) -> StoreItem:
+    j = require_jurisdiction(jurisdiction)
     return get_scoped_or_404(
-        StoreItem.objects.select_related("store"), jurisdiction, need=need, pk=pk
+        StoreItem.objects.within(j).select_related("store"), j, need=need, pk=pk
     )
 
 
@@ -73,7 +75,8 @@ def donors_for(jurisdiction: Jurisdiction | None, *, village_code: str = "") -> 
 
 
 def get_donor_for(jurisdiction: Jurisdiction | None, pk: int, *, need: str = VIEW) -> Donor:
-    return get_scoped_or_404(Donor.objects, jurisdiction, need=need, pk=pk)
+    j = require_jurisdiction(jurisdiction)
+    return get_scoped_or_404(Donor.objects.within(j), j, need=need, pk=pk)
 
 
 def recent_moves(store: Store, limit: int = 30) -> list[StockMovement]:
@@ -95,10 +98,13 @@ def redemptions_of(store: Store, limit: int = 30) -> list[Redemption]:
 def get_redemption_for(
     jurisdiction: Jurisdiction | None, pk: int, *, need: str = VIEW
 ) -> Redemption:
+    j = require_jurisdiction(jurisdiction)
     return get_scoped_or_404(
-        Redemption.objects.select_related("store", "account", "entry"),
-        jurisdiction, need=need, pk=pk,
-    )  # fmt: skip
+        Redemption.objects.within(j).select_related("store", "account", "entry"),
+        j,
+        need=need,
+        pk=pk,
+    )
 
 
 def lines_of(redemption: Redemption) -> list[Any]:
@@ -140,11 +146,12 @@ def account_by_token(jurisdiction: Jurisdiction, raw: str) -> PointsAccount | No
 def get_account_for(
     jurisdiction: Jurisdiction | None, pk: int, *, need: str = VIEW
 ) -> PointsAccount:
+    j = require_jurisdiction(jurisdiction)
     return get_scoped_or_404(
-        PointsAccount.objects.select_related("household", "person").filter(
+        PointsAccount.objects.within(j).select_related("household", "person").filter(
             kind__in=[PointsAccount.Kind.HOUSEHOLD, PointsAccount.Kind.PERSON]
         ),
-        jurisdiction, need=need, pk=pk,
+        j, need=need, pk=pk,
     )  # fmt: skip
 
 
