@@ -305,7 +305,7 @@ def counter(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect(reverse("volunteering:store_counter", args=[store.pk])
                             + f"?account={account.pk}&done={row.pk}")  # fmt: skip
     done = None
-    if account is not None and request.GET.get("done", "").isdigit():
+    if account is not None and request.method == "GET" and request.GET.get("done", "").isdigit():
         done = (
             sel.Redemption._base_manager.filter(pk=int(request.GET["done"]), account=account)
             .prefetch_related("lines__item")
