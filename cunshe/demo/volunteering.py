@@ -159,6 +159,8 @@ PAST_ACTIVITIES = [
     (13, 0, "入冬前为老人检修电器", "独居老人家", 9, 3, [Skill.REPAIR], 6, 1),
     (5, 1, "清雪保畅通", "村主干道", 7, 3, [Skill.ENVIRONMENT], 8, 2),
 ]
+# Crews are filled with skilled volunteers first, then helpers the organiser puts on the shift.
+CREW_OVERRIDE = "人手不足，由有经验的志愿者现场带教"
 REJECTED_AT, CORRECTED_AT = 6, 3  # which past activity has the rejected / corrected entry
 OPEN_ACTIVITIES = [
     (0, "小年前为老人打扫房屋", "独居老人家", 6, 9, 3, [Skill.HOUSEWORK], 8, 7),
@@ -610,16 +612,32 @@ def _plan_past_activity(v: Village, projects: list[Any], pa: PastActivity) -> No
             for x in crew:
                 pa.signups.append(
                     shift_svc.signup_create(
-                        actor=c.user, jurisdiction=c.j, shift=pa.shifts[k], volunteer=x
+                        actor=c.user,
+                        jurisdiction=c.j,
+                        shift=pa.shifts[k],
+                        volunteer=x,
+                        skills_override_reason=CREW_OVERRIDE,
                     )
                 )
         if with_me:
-            assert v.villager is not None
-            pa.signups.append(
-                shift_svc.signup_create(
-                    actor=v.villager.user, jurisdiction=v.villager.j, shift=pa.shifts[0]
+            assert v.villager is not None and v.me is not None
+            if shift_svc.missing_skills(v.me, pa.shifts[0]):
+                # A shift asking for a skill the villager lacks: the clerk puts them on it.
+                pa.signups.append(
+                    shift_svc.signup_create(
+                        actor=c.user,
+                        jurisdiction=c.j,
+                        shift=pa.shifts[0],
+                        volunteer=v.me,
+                        skills_override_reason=CREW_OVERRIDE,
+                    )
                 )
-            )
+            else:
+                pa.signups.append(
+                    shift_svc.signup_create(
+                        actor=v.villager.user, jurisdiction=v.villager.j, shift=pa.shifts[0]
+                    )
+                )
         v.add("vol_signups", len(pa.signups))
 
     def withdraw() -> None:  # one volunteer cannot come after all
@@ -791,7 +809,8 @@ def _open_activities(v: Village, projects: list[Any]) -> None:
         )
         act_svc.activity_publish(actor=c.user, jurisdiction=c.j, activity=activity)
         for x in _crew(v, [str(s) for s in skills], signed, set()):
-            shift_svc.signup_create(actor=c.user, jurisdiction=c.j, shift=shift, volunteer=x)
+            shift_svc.signup_create(actor=c.user, jurisdiction=c.j, shift=shift, volunteer=x,
+                                    skills_override_reason=CREW_OVERRIDE)  # fmt: skip
             v.add("vol_signups")
         v.add("vol_activities")
         v.add("vol_activities_open")

@@ -133,6 +133,13 @@ class ClerkSignupForm(forms.Form):
     volunteer = forms.TypedChoiceField(
         label=_("志愿者"), coerce=int, widget=forms.Select(attrs=_SELECT)
     )
+    # Only needed when the volunteer lacks a skill the shift asks for (the clerk overrides).
+    skills_override_reason = forms.CharField(
+        label=_("缺少所需技能时的安排原因"),
+        required=False,
+        max_length=300,
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+    )
 
     def __init__(self, *args: Any, volunteers: list[tuple[int, str]], **kw: Any):
         super().__init__(*args, **kw)

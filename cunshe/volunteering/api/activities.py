@@ -106,6 +106,8 @@ class VolShiftDetailOut(VolShiftOut):
 
 class VolSignupIn(Schema):
     volunteer_id: int | None = Field(None, ge=1, le=2**63 - 1)
+    # A clerk signing up a volunteer who lacks a required skill gives the reason here.
+    skills_override_reason: str = Field("", max_length=300)
 
 
 class VolCheckinIn(Schema):
@@ -188,7 +190,11 @@ def signup_create(request: HttpRequest, shift_id: Id, payload: VolSignupIn) -> A
         if volunteer is None:
             raise ApiError(404, "not_found", "没有找到该志愿者。")
     signup = ssvc.signup_create(
-        actor=request.user, jurisdiction=j, shift=shift, volunteer=volunteer
+        actor=request.user,
+        jurisdiction=j,
+        shift=shift,
+        volunteer=volunteer,
+        skills_override_reason=payload.skills_override_reason,
     )
     return Status(201, Signup._base_manager.select_related("volunteer").get(pk=signup.pk))
 

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from cunshe.core.audit import Event, audit, audit_many
 from cunshe.core.jurisdiction import Jurisdiction, system_scope
-from cunshe.volunteering.models import Activity, Match, Shift, Signup, Volunteer
+from cunshe.volunteering.models import Activity, Match, Shift, Signup, Skill, Volunteer
 from cunshe.volunteering.rules import rule
 from cunshe.volunteering.services import commitments
 from cunshe.volunteering.services.activities import MANAGE, require
@@ -78,6 +78,16 @@ def _describe(other: Signup | Match) -> str:
     }
 
 
+def missing_skills(volunteer: Volunteer, shift: Shift) -> list[str]:
+    """The shift's required skills this volunteer has not registered (in the shift's order)."""
+    have = set(volunteer.skills or [])
+    return [s for s in shift.required_skills or [] if s not in have]
+
+
+def _skill_labels(codes: list[str]) -> str:
+    return "、".join(str(Skill(c).label) if c in Skill.values else c for c in codes)
+
+
 @transaction.atomic
 def signup_create(
     *,
@@ -85,8 +95,15 @@ def signup_create(
     jurisdiction: Jurisdiction,
     shift: Shift,
     volunteer: Volunteer | None = None,
+    skills_override_reason: str = "",
 ) -> Signup:
+    """Sign up for a shift. A volunteer lacking any of the shift's required skills is refused
+    (the message names them); a clerk signing them up on the roster may override that with a
+    reason (kept in the audit event)."""
     volunteer, how = _acting_for(jurisdiction, actor, volunteer, shift.region_code)
+    override = " ".join((skills_override_reason or "").split())
+    if len(override) > 300 or "\x00" in override:
+        raise ValidationError({"skills_override_reason": _("原因最多300字。")})
     shift = (
         Shift._base_manager.select_for_update(of=("self",))
         .select_related("activity", "region")
@@ -106,6 +123,16 @@ def signup_create(
         raise ValidationError({"volunteer": _("该志愿者的身份尚未核验，核验后才能报名。")})
     if Signup._base_manager.filter(shift=shift, volunteer=volunteer, status__in=LIVE).exists():
         raise ValidationError({"shift": _("已经报名了这个班次。")})
+    missing = missing_skills(volunteer, shift)
+    if missing and not (how == "clerk" and override):
+        values = {"skills": _skill_labels(missing)}
+        if how == "clerk":
+            message = (
+                _("该志愿者没有登记该班次所需的技能：%(skills)s。如确需安排，请填写原因。") % values
+            )
+        else:
+            message = _("该班次需要以下技能：%(skills)s，您还没有登记，不能报名。") % values
+        raise ValidationError({"shift": message})
     taken = Signup._base_manager.filter(shift=shift, status__in=LIVE).count()
     if taken >= shift.capacity:
         raise ValidationError(
@@ -130,7 +157,9 @@ def signup_create(
         raise ValidationError({"shift": _("已经报名了这个班次。")}) from None
     Volunteer._base_manager.filter(pk=volunteer.pk).update(shifts_signed=F("shifts_signed") + 1)
     audit("volunteering.signup.created", actor=actor, jurisdiction=jurisdiction, obj=signup,
-          detail={"shift": shift.pk, "volunteer": volunteer.pk, "by": how})  # fmt: skip
+          detail={"shift": shift.pk, "volunteer": volunteer.pk, "by": how,
+                  **({"skills_missing": missing, "skills_override_reason": override}
+                     if missing else {})})  # fmt: skip
     return signup
 
 

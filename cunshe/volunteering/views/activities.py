@@ -287,7 +287,13 @@ def shift_detail(request: HttpRequest, pk: int) -> HttpResponse:
         )
         if form.is_valid():
             volunteer = sel.volunteers_for_signup(j, shift).get(pk=form.cleaned_data["volunteer"])
-            _r, errors = _attempt(ssvc.signup_create, shift=shift, volunteer=volunteer, **kw)
+            _r, errors = _attempt(
+                ssvc.signup_create,
+                shift=shift,
+                volunteer=volunteer,
+                skills_override_reason=form.cleaned_data["skills_override_reason"],
+                **kw,
+            )
             done = _("已为志愿者报名。")
         else:
             errors = [_("请选择志愿者。")]
