@@ -22,7 +22,8 @@ Method (docs/volunteering/needs.md, "Batch assignment"):
 4. Needs whose times are not connected by overlaps never constrain each other, so the batch
    is split into time blocks (connected parts of the overlap graph, e.g. one day's needs) and
    each block is solved on its own: the copies per volunteer only need to cover one block.
-5. The greedy baseline (best pair first) is computed per block too; where it beats the result
+5. The greedy baseline (best pair first) is run once over all needs and split by block (its
+   choices in a block are exactly its answer for that block alone); where it beats the result
    of 3 (possible: step 3 is a heuristic once overlaps bind) the block keeps greedy's answer
    and `method` says "optimal+greedy". Without overlaps binding (each volunteer ends with ≤ 1
    need per block) steps 1–2 are exactly optimal.
@@ -32,9 +33,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from itertools import pairwise
+from typing import Any
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
+
+GREEDY_FIRST_BAND = 50_000  # pairs in the greedy's first score band (then ×4 each band)
 
 
 @dataclass
@@ -194,32 +198,55 @@ def assign_optimal(
     starts, ends = np.asarray(starts), np.asarray(ends)
     if values.shape[0] == 0 or int(np.maximum(capacity, 0).sum()) == 0:
         return Assignment([], 0, method="empty", greedy_total=0)
+    blocks = time_blocks(starts, ends)
+    greedy_by_block: list[list[tuple[int, int]]] = [[] for _ in blocks]
+    if compare_greedy:
+        # Greedy once over everything: needs of different blocks never overlap, so its choices
+        # in a block are exactly greedy's answer for that block alone (same order restricted).
+        block_of = np.empty(len(starts), dtype=np.int64)
+        for b, block in enumerate(blocks):
+            block_of[block] = b
+        for v, n in _greedy_pairs(values, feasible, capacity, starts, ends):
+            greedy_by_block[block_of[n]].append((v, n))
     pairs: list[tuple[int, int]] = []
     out = Assignment([], 0, method="optimal", rounds=0, copies=1, greedy_total=0)
     fell_back = 0
-    for block in time_blocks(starts, ends):
+    for b, block in enumerate(blocks):
         part = _solve_block(
             values[:, block], feasible[:, block], capacity[block], starts[block], ends[block],
             max_copies=max_copies, max_rounds=max_rounds,
         )  # fmt: skip
         out.rounds = max(out.rounds, part.rounds)
         out.copies = max(out.copies, part.copies)
+        found = [(v, int(block[n])) for v, n in part.pairs]
         if compare_greedy:
-            g = assign_greedy(
-                values[:, block], feasible[:, block], capacity[block], starts[block], ends[block]
-            )
-            out.greedy_total = (out.greedy_total or 0) + g.total
-            if g.total + len(g.pairs) > part.total + len(part.pairs):
-                part, fell_back = g, fell_back + 1
-        pairs.extend((v, int(block[n])) for v, n in part.pairs)
+            g = greedy_by_block[b]
+            g_total = int(sum(int(values[v, n]) for v, n in g))
+            out.greedy_total = (out.greedy_total or 0) + g_total
+            if g_total + len(g) > part.total + len(part.pairs):
+                found, fell_back = g, fell_back + 1
+        pairs.extend(found)
     out.pairs = pairs
     out.total = int(sum(int(values[v, n]) for v, n in pairs))
-    out.details = {"blocks": len(time_blocks(starts, ends)), "greedy_blocks": fell_back}
+    out.details = {"blocks": len(blocks), "greedy_blocks": fell_back}
     if not compare_greedy:
         out.greedy_total = None
     elif fell_back:
         out.method = "optimal+greedy"
     return out
+
+
+def _rows_that_matter(first: np.ndarray, slots: int) -> np.ndarray:
+    """The volunteers (rows of `first`) among the `slots` best of some need: an optimal
+    assignment uses no one else (exact: were a need's place given to someone outside its
+    `slots` best, one of those best would hold no place at all, since the other places are at
+    most `slots` − 1, and could take it for at least as much with their first copy)."""
+    n_rows = first.shape[0]
+    if n_rows <= slots:
+        return np.flatnonzero((first > 0).any(axis=1))
+    top = np.argpartition(first, n_rows - slots, axis=0)[n_rows - slots :]
+    useful = np.take_along_axis(first, top, axis=0) > 0
+    return np.unique(top[useful])
 
 
 def _solve_block(
@@ -248,19 +275,23 @@ def _solve_block(
     # need for one person).
     forbid = np.zeros(weight.shape, dtype=bool)
     extra = np.zeros(weight.shape, dtype=bool)
-    n_act = len(active)
     rounds = 0
     vi = ni = np.zeros(0, dtype=np.int64)
     while True:
         rounds += 1
         first = np.where(forbid, 0.0, weight)
-        matrix = first[:, cols]
+        rows_in = _rows_that_matter(first, len(cols))
+        first_in = first[rows_in]
+        n_in = len(rows_in)
+        matrix = np.empty((n_in * copies, len(cols)))
+        matrix[:n_in] = first_in[:, cols]
         if copies > 1:
-            more = np.where(extra, 0.0, first)[:, cols]
-            matrix = np.vstack([matrix] + [more] * (copies - 1))
+            more = np.where(extra[rows_in], 0.0, first_in)[:, cols]
+            for c in range(1, copies):
+                matrix[c * n_in : (c + 1) * n_in] = more
         rows, cs = linear_sum_assignment(matrix, maximize=True)
         got = matrix[rows, cs] > 0
-        vi, ni = rows[got] % n_act, cols[cs[got]]
+        vi, ni = rows_in[rows[got] % n_in], cols[cs[got]]
         keep, drop, twice = _conflicts(vi, ni, starts, ends, weight, repl)
         if not drop and not twice:
             break
@@ -281,6 +312,72 @@ def _objective(a: Assignment, values: np.ndarray) -> int:
     return a.total + len(a.pairs)
 
 
+def _greedy_pairs(
+    values: np.ndarray,
+    feasible: np.ndarray,
+    capacity: np.ndarray,
+    starts: np.ndarray,
+    ends: np.ndarray,
+) -> list[tuple[int, int]]:
+    """Best pair first over the whole matrix, in the order (score descending, volunteer, need).
+
+    The feasible pairs are swept in bands of descending score (thresholds from a sample, each
+    band holding whole ties, so band after band is the one global order); before a band is
+    sorted, its pairs whose need is already full are dropped with numpy, so the Python loop only
+    sees pairs that might still be taken, and it stops once every place is filled."""
+    n_vol, n_need = values.shape
+    cap = np.maximum(np.asarray(capacity, dtype=np.int64), 0)
+    remaining = int(cap.sum())
+    if n_vol == 0 or n_need == 0 or remaining == 0:
+        return []
+    flat = np.flatnonzero(feasible & (values > -1))  # weight score + 1 > 0
+    if len(flat) == 0:
+        return []
+    vals = values.ravel()[flat]
+    sample = np.sort(vals[np.random.default_rng(0).integers(0, len(vals), 100_000)])[::-1]
+    marks: list[Any] = []
+    k = GREEDY_FIRST_BAND
+    while k < len(vals):
+        marks.append(sample[min(len(sample) - 1, k * len(sample) // len(vals))])
+        k *= 4
+    marks.append(None)
+    caps = cap.tolist()
+    st, en = np.asarray(starts).tolist(), np.asarray(ends).tolist()
+    held: dict[int, list[tuple[Any, Any]]] = {}
+    pairs: list[tuple[int, int]] = []
+    upper = None
+    for lower in marks:
+        sel = np.ones(len(vals), dtype=bool) if lower is None else vals >= lower
+        if upper is not None:
+            sel &= vals < upper
+        if lower is not None:
+            upper = lower
+        band = np.flatnonzero(sel)
+        band = band[cap[flat[band] % n_need] > 0]
+        if len(band) == 0:
+            continue
+        f = flat[band]
+        for idx in f[np.lexsort((f, -vals[band]))].tolist():
+            v, n = divmod(idx, n_need)
+            if caps[n] == 0:
+                continue
+            s, e = st[n], en[n]
+            mine = held.get(v)
+            if mine is None:
+                held[v] = [(s, e)]
+            elif any(a < e and b > s for a, b in mine):
+                continue
+            else:
+                mine.append((s, e))
+            caps[n] -= 1
+            pairs.append((v, n))
+            remaining -= 1
+            if remaining == 0:
+                return pairs
+        cap = np.asarray(caps, dtype=np.int64)
+    return pairs
+
+
 def assign_greedy(
     values: np.ndarray,
     feasible: np.ndarray,
@@ -289,33 +386,9 @@ def assign_greedy(
     ends: np.ndarray,
 ) -> Assignment:
     """Best pair first: take the highest-scoring feasible pair whose need still has a place and
-    whose volunteer is free then; repeat."""
-    n_vol, n_need = values.shape
-    cap = np.maximum(np.asarray(capacity, dtype=np.int64), 0).copy()
-    remaining = int(cap.sum())
-    if n_vol == 0 or remaining == 0:
-        return Assignment([], 0, method="greedy")
-    weight = _weights(values, feasible).ravel()
-    flat = np.flatnonzero(weight > 0)
-    order = flat[np.argsort(-weight[flat], kind="stable")]
-    held: dict[int, list[int]] = {}
-    pairs: list[tuple[int, int]] = []
-    total = 0
-    for idx in order.tolist():
-        v, n = divmod(idx, n_need)
-        if cap[n] == 0:
-            continue
-        mine = held.get(v)
-        if mine and any(starts[m] < ends[n] and ends[m] > starts[n] for m in mine):
-            continue
-        held.setdefault(v, []).append(n)
-        cap[n] -= 1
-        pairs.append((v, n))
-        total += int(values[v, n])
-        remaining -= 1
-        if remaining == 0:
-            break
-    return Assignment(pairs, total, method="greedy")
+    whose volunteer is free then; repeat (ties: lower volunteer index, then need index)."""
+    pairs = _greedy_pairs(values, feasible, capacity, starts, ends)
+    return Assignment(pairs, int(sum(int(values[v, n]) for v, n in pairs)), method="greedy")
 
 
 def is_valid(

@@ -147,3 +147,71 @@ def test_property_without_overlaps_binding_the_solver_alone_is_optimal(inst):
     starts, ends = np.zeros_like(starts), np.full_like(ends, H)
     best = assign_optimal(values, feasible, cap, starts, ends, compare_greedy=False)
     assert best.total + len(best.pairs) == _brute(values, feasible, cap, starts, ends)
+
+
+def _reference_greedy(values, feasible, cap, starts, ends):  # type: ignore[no-untyped-def]
+    # The plain loop the band sweep replaced: every feasible pair, best first.
+    cap = np.maximum(cap, 0).copy()
+    order = sorted(
+        (-int(values[v, n]), v, n) for v in range(values.shape[0]) for n in range(values.shape[1])
+         if feasible[v, n] and values[v, n] > -1
+    )  # fmt: skip
+    held: dict[int, list[int]] = {}
+    out = []
+    for _, v, n in order:
+        if cap[n] == 0 or any(starts[m] < ends[n] and ends[m] > starts[n] for m in held.get(v, [])):
+            continue
+        held.setdefault(v, []).append(n)
+        cap[n] -= 1
+        out.append((v, n))
+    return out
+
+
+def test_band_sweep_greedy_equals_the_plain_best_first_loop(monkeypatch):
+    # Tiny bands (4 pairs) force many thresholds and ties across band edges.
+    import cunshe.volunteering.matching.assign as asg
+
+    monkeypatch.setattr(asg, "GREEDY_FIRST_BAND", 4)
+    rng = np.random.default_rng(5)
+    for _ in range(200):
+        n_vol, n_need = rng.integers(1, 12), rng.integers(1, 10)
+        values = rng.integers(0, 6, (n_vol, n_need))  # many ties
+        feasible = rng.random((n_vol, n_need)) < 0.8
+        starts = rng.integers(0, 6, n_need) * H
+        ends = starts + rng.integers(1, 3, n_need) * H
+        cap = rng.integers(0, 3, n_need)
+        got = asg.assign_greedy(values, feasible, cap, starts, ends).pairs
+        assert got == _reference_greedy(values, feasible, cap, starts, ends)
+
+
+def test_one_global_greedy_gives_each_time_block_its_own_greedy_answer():
+    from cunshe.volunteering.matching.assign import time_blocks
+
+    rng = np.random.default_rng(9)
+    for _ in range(100):
+        n_vol, n_need = 6, 8
+        values = rng.integers(0, 50, (n_vol, n_need))
+        feasible = rng.random((n_vol, n_need)) < 0.8
+        starts = rng.integers(0, 4, n_need) * 10 * H + rng.integers(0, 3, n_need) * H
+        ends = starts + rng.integers(1, 3, n_need) * H
+        cap = rng.integers(1, 3, n_need)
+        whole = set(assign_greedy(values, feasible, cap, starts, ends).pairs)
+        for block in time_blocks(starts, ends):
+            alone = assign_greedy(
+                values[:, block], feasible[:, block], cap[block], starts[block], ends[block]
+            )
+            assert {(v, int(block[n])) for v, n in alone.pairs} == {
+                (v, n) for v, n in whole if n in set(block.tolist())
+            }
+
+
+@settings(max_examples=150, deadline=None)
+@given(instances(max_vol=9, max_need=2))
+def test_property_pruned_rows_keep_the_optimum_of_the_assignment_problem(inst):
+    # Many volunteers, few places: the solver only sees volunteers among some need's `slots`
+    # best (assign._rows_that_matter); the optimum is still the brute-force one.
+    values, feasible, cap, starts, ends = inst
+    starts, ends = np.zeros_like(starts), np.full_like(ends, H)
+    cap = np.minimum(cap, 1)
+    best = assign_optimal(values, feasible, cap, starts, ends, compare_greedy=False)
+    assert best.total + len(best.pairs) == _brute(values, feasible, cap, starts, ends)

@@ -148,3 +148,31 @@ def test_batch_page(cast, client_as, need_maker, volunteer):
     page = clerk.get(r["Location"]).content.decode()
     assert "data-batch-row" in page and "技能 1/1" in page
     assert client_as("leader_a").get(url).status_code == 403
+
+
+def test_batch_page_query_count_does_not_grow_with_rows(
+    cast, client_as, need_maker, volunteer, django_assert_num_queries
+):
+    from datetime import timedelta
+
+    from cunshe.volunteering.services import matching as batch_svc
+
+    clerk = client_as("clerk_a")
+    j = jurisdiction_of(cast.clerk_a)
+    url = reverse("volunteering:matching_batch")
+    since = tomorrow_at(0)
+    counts = []
+    for round_ in range(2):
+        for i in range(1 + 3 * round_):
+            need_maker(title=f"需求{round_}-{i}", starts_at=tomorrow_at(8 + 2 * i))
+            volunteer(f"志愿者{round_}-{i}", skills=["housework"])
+        res = batch_svc.batch_run(
+            actor=cast.clerk_a, jurisdiction=j, since=since, until=since + timedelta(days=2)
+        )
+        clerk.get(f"{url}?batch={res.batch}")  # warm the session
+        with django_assert_num_queries(8) as ctx:
+            page = clerk.get(f"{url}?batch={res.batch}")
+        rows = page.content.decode().count("data-batch-row")
+        assert page.status_code == 200 and rows == res.proposed
+        counts.append((rows, len(ctx.captured_queries)))
+    assert counts[0][0] < counts[1][0] and counts[0][1] == counts[1][1]
