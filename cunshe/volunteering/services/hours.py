@@ -236,8 +236,10 @@ def hours_record_manual(
     service_date: date,
     reason: str,
     activity: Activity | None = None,
+    need: Any = None,
 ) -> HoursEntry:
-    """补录: hours a volunteer served without signing in (a clerk, with a reason)."""
+    """补录: hours a volunteer served without signing in (a clerk, with a reason); `need` links
+    the hours of a volunteering need done (services/needs.py need_record_hours)."""
     require(jurisdiction, volunteer.region_code)
     reason = _reason(reason)
     if not isinstance(minutes, int) or not 1 <= minutes <= MAX_ENTRY_MINUTES:
@@ -250,6 +252,7 @@ def hours_record_manual(
         region=volunteer.region,
         volunteer=volunteer,
         activity=activity,
+        need=need,
         organisation_id=activity.project.organisation_id if activity else None,
         kind=Kind.MANUAL,
         service_date=service_date,

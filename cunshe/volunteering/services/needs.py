@@ -676,3 +676,76 @@ def match_decline(*, actor: Any, jurisdiction: Jurisdiction, match: Match, reaso
         detail={"need": m.need_id},
     )
     return m
+
+
+# --- hours of a need done -------------------------------------------------------------------
+
+
+def need_minutes(need: Need) -> int:
+    """The need's length in whole minutes (the default of each volunteer's hours)."""
+    return max(1, int((need.ends_at - need.starts_at).total_seconds() // 60))
+
+
+def hours_pending(need: Need) -> list[Match]:
+    """The accepted matches of a done need whose volunteer has no live hours entry for it yet."""
+    if need.status != Need.Status.DONE:
+        return []
+    from cunshe.volunteering.models import HoursEntry
+
+    recorded = HoursEntry._base_manager.filter(need=need).exclude(status=HoursEntry.Status.REJECTED)
+    return list(
+        Match._base_manager.filter(need=need, status=Match.Status.ACCEPTED)
+        .exclude(volunteer_id__in=recorded.values("volunteer_id"))
+        .select_related("volunteer")
+        .order_by("id")
+    )
+
+
+@transaction.atomic
+def need_record_hours(
+    *, actor: Any, jurisdiction: Jurisdiction, need: Need, minutes: dict[int, Any]
+) -> list[Any]:
+    """A clerk records the actual minutes of each accepted volunteer of a need done:
+    `minutes` = {match id: minutes}. Each becomes a manual HoursEntry (need=need, reason
+    "需求服务：<title>", no organisation) through services/hours.py, so it is confirmed and
+    approved by others as any manual entry. All or none; a volunteer already recorded for the
+    need (entry not rejected) is refused."""
+    from cunshe.volunteering.services import hours as hours_svc
+
+    need = _lock_need(need)
+    _require(jurisdiction, need.region_code)
+    if need.status != Need.Status.DONE:
+        raise ValidationError(_("需求完成后才能登记服务时长。"))
+    pending = {m.pk: m for m in hours_pending(need)}
+    if not minutes:
+        raise ValidationError({"minutes": _("请至少填写一位志愿者的时长。")})
+    unknown = set(minutes) - set(pending)
+    if unknown:
+        raise ValidationError({"minutes": _("该志愿者没有接受此需求，或时长已登记。")})
+    reason = _("需求服务：%(title)s") % {"title": need.title}
+    service_date = timezone.localtime(need.starts_at).date()
+    entries = []
+    for match_id in sorted(minutes):
+        try:
+            value = int(minutes[match_id])
+        except (TypeError, ValueError):
+            raise ValidationError({"minutes": _("时长须在1到1440分钟之间。")}) from None
+        entries.append(
+            hours_svc.hours_record_manual(
+                actor=actor,
+                jurisdiction=jurisdiction,
+                volunteer=pending[match_id].volunteer,
+                minutes=value,
+                service_date=service_date,
+                reason=reason[:300],
+                need=need,
+            )
+        )
+    audit(
+        "volunteering.need.hours_recorded",
+        actor=actor,
+        jurisdiction=jurisdiction,
+        obj=need,
+        detail={"entries": [e.pk for e in entries], "minutes": sum(e.minutes for e in entries)},
+    )
+    return entries

@@ -122,6 +122,7 @@ def need_detail(request: HttpRequest, pk: int) -> HttpResponse:
     j = require_jurisdiction(request.jurisdiction)  # type: ignore[attr-defined]
     need = sel.get_need_for(j, pk)
     matches = sel.matches_of(need)
+    default_minutes = svc.need_minutes(need)
     live = [m for m in matches if m.status != Match.Status.PROPOSED]
     proposed = [m for m in matches if m.status == Match.Status.PROPOSED]
     return render(
@@ -139,6 +140,10 @@ def need_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_manage": j.has_perm(svc.MANAGE) and need.status in svc.OPEN_NEED,
             "held": sum(1 for m in live if m.status in svc.HOLDING),
             "close_form": OutcomeForm(initial={"version": need.version}, prefix="close"),
+            "hours_rows": [
+                {"match": m, "name": _name(j, m.volunteer.name), "minutes": default_minutes}
+                for m in (svc.hours_pending(need) if j.has_perm(svc.MANAGE) else [])
+            ],
             "cancel_form": OutcomeForm(initial={"version": need.version}, prefix="cancel"),
         },
     )
@@ -211,6 +216,28 @@ def match_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     except ValidationError as exc:
         _refused(request, exc)
     return redirect("volunteering:need", pk=match.need_id)
+
+
+@login_required
+@require_POST
+def need_hours(request: HttpRequest, pk: int) -> HttpResponse:
+    """The minutes of each accepted volunteer of a need done (one field per volunteer)."""
+    j = require_jurisdiction(request.jurisdiction)  # type: ignore[attr-defined]
+    need = sel.get_need_for(j, pk, need=svc.MANAGE)
+    minutes: dict[int, str] = {}
+    for key, value in request.POST.items():
+        if key.startswith("minutes_") and key[8:].isdigit() and value.strip():
+            minutes[int(key[8:])] = value.strip()
+    try:
+        entries = svc.need_record_hours(
+            actor=request.user, jurisdiction=j, need=need, minutes=minutes
+        )
+        messages.success(
+            request, _("已登记 %(n)s 位志愿者的服务时长，待确认和审核。") % {"n": len(entries)}
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        _refused(request, exc)
+    return redirect("volunteering:need", pk=need.pk)
 
 
 # --- batch ----------------------------------------------------------------------------------
@@ -336,6 +363,7 @@ urlpatterns = [
     path("needs/<int:pk>/propose/", need_propose, name="need_propose"),
     path("needs/<int:pk>/close/", need_close, name="need_close"),
     path("needs/<int:pk>/cancel/", need_cancel, name="need_cancel"),
+    path("needs/<int:pk>/hours/", need_hours, name="need_hours"),
     path("matches/<int:pk>/confirm/", match_action, {"action": "confirm"}, name="match_confirm"),
     path("matches/<int:pk>/withdraw/", match_action, {"action": "withdraw"}, name="match_withdraw"),
     path("me/matches/", my_matches, name="my_matches"),
