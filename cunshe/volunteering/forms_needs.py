@@ -79,3 +79,36 @@ class BatchForm(forms.Form):
 
 class FromCareForm(forms.Form):
     title = forms.CharField(max_length=100, required=False)
+
+
+class HelpRequestForm(forms.Form):
+    """A villager asks for help for a member of their own household (phone page)."""
+
+    recipient = forms.TypedChoiceField(label=_("为谁申请"), coerce=int)
+    category = forms.ChoiceField(label=_("需要什么帮助"), choices=ServiceCategory.choices)
+    starts_at = forms.DateTimeField(
+        label=_("什么时候"),
+        widget=forms.DateTimeInput(
+            attrs={"type": "datetime-local", "class": "form-control form-control-lg"},
+            format="%Y-%m-%dT%H:%M",
+        ),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+    hours = forms.TypedChoiceField(
+        label=_("大约多久"),
+        coerce=int,
+        choices=[(1, _("1小时")), (2, _("2小时")), (3, _("3小时")), (4, _("半天（4小时）"))],
+        initial=2,
+    )
+    description = forms.CharField(
+        label=_("简单说明"),
+        max_length=200,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control form-control-lg"}),
+    )
+
+    def __init__(self, *args: Any, members: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["recipient"].choices = members
+        for name in ("recipient", "category", "hours"):
+            self.fields[name].widget.attrs["class"] = "form-select form-select-lg"

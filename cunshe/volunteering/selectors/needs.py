@@ -79,3 +79,33 @@ def batch_matches(j: Jurisdiction, batch: str) -> QuerySet[Match]:
         .select_related("need", "volunteer")
         .order_by("need__starts_at", "need_id", "-score")
     )
+
+
+def own_household_members(j: Jurisdiction) -> list[Any]:
+    """The people of the caller's own household (a villager asks for help for them)."""
+    from cunshe.residents.models import Person
+    from cunshe.residents.selectors import own_household_id
+
+    household = own_household_id(j)
+    if household is None:
+        return []
+    return list(
+        Person.objects.within(j)
+        .filter(household_id=household)
+        .select_related("region")
+        .order_by("id")
+    )
+
+
+def own_requests(j: Jurisdiction) -> list[Need]:
+    """The help requests for the caller's household, newest first."""
+    from cunshe.residents.selectors import own_household_id
+
+    household = own_household_id(j)
+    if household is None:
+        return []
+    return list(
+        Need._base_manager.filter(source=Need.Source.RECIPIENT, recipient__household_id=household)
+        .select_related("recipient")
+        .order_by("-starts_at", "-id")[:50]
+    )

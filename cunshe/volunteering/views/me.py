@@ -18,6 +18,7 @@ HUB_LINKS = [
     (_("报名参加活动"), "volunteering:my_activities", "volunteering.participate", "calendar-event"),
     (_("我的班次"), "volunteering:my_shifts", "volunteering.participate", "clock"),
     (_("服务邀请"), "volunteering:my_matches", "volunteering.participate", "hand-index"),
+    (_("申请志愿服务"), "volunteering:my_requests", "volunteering.participate", "house-heart"),
     (_("我家的积分"), "volunteering:my_points", "points.participate", "award"),
     (_("爱心超市"), "volunteering:my_store", "points.participate", "shop"),
 ]

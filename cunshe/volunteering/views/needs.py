@@ -23,7 +23,13 @@ from cunshe.core.access import require_jurisdiction, require_perm
 from cunshe.core.masking import mask_name
 from cunshe.regions.models import Region
 from cunshe.residents.services import ConcurrentEdit
-from cunshe.volunteering.forms_needs import BatchForm, DeclineForm, NeedForm, OutcomeForm
+from cunshe.volunteering.forms_needs import (
+    BatchForm,
+    DeclineForm,
+    HelpRequestForm,
+    NeedForm,
+    OutcomeForm,
+)
 from cunshe.volunteering.matching.score import rows_for_display
 from cunshe.volunteering.models import Match, Need, ServiceCategory
 from cunshe.volunteering.models.volunteers import Skill
@@ -354,6 +360,47 @@ def my_matches(request: HttpRequest) -> HttpResponse:
     )
 
 
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def my_requests(request: HttpRequest) -> HttpResponse:
+    """A villager asks for help for someone of their own household and sees their requests."""
+    j = require_perm(request.jurisdiction, svc.PARTICIPATE)  # type: ignore[attr-defined]
+    members = sel.own_household_members(j)
+    choices = [(p.pk, p.name) for p in members]
+    form = HelpRequestForm(request.POST or None, members=choices)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            d = form.cleaned_data
+            person = next((p for p in members if p.pk == d["recipient"]), None)
+            if person is None:
+                form.add_error("recipient", _("只能为本户成员申请。"))
+            else:
+                need = call_into_form(
+                    form,
+                    svc.need_request,
+                    actor=request.user,
+                    jurisdiction=j,
+                    recipient=person,
+                    title=str(ServiceCategory(d["category"]).label),
+                    category=d["category"],
+                    description=d["description"],
+                    starts_at=d["starts_at"],
+                    ends_at=d["starts_at"] + timedelta(hours=d["hours"]),
+                )
+                if need is not None:
+                    messages.success(request, _("已提交，村里会尽快安排志愿者。"))
+                    return redirect("volunteering:my_requests")
+        status = 400
+    return render(
+        request,
+        "volunteering/my_matches_requests.html",
+        {"form": form, "requests": sel.own_requests(j), "has_household": bool(members)},
+        status=status,
+    )
+
+
 urlpatterns = [
     path("needs/", need_list, name="needs"),
     path("needs/new/", need_new, name="need_new"),
@@ -367,4 +414,5 @@ urlpatterns = [
     path("matches/<int:pk>/confirm/", match_action, {"action": "confirm"}, name="match_confirm"),
     path("matches/<int:pk>/withdraw/", match_action, {"action": "withdraw"}, name="match_withdraw"),
     path("me/matches/", my_matches, name="my_matches"),
+    path("me/requests/", my_requests, name="my_requests"),
 ]
