@@ -534,12 +534,16 @@ def declaration_credit_now(
 def hours_declare_due(*, actor: Any = None) -> int:
     """Approved volunteer hours (attendance/manual, minutes > 0) of a volunteer linked to a
     Person, in a village with a current volunteer_hours rule, not yet declared → a Declaration
-    already reviewed (declared by the hours' approver) that awaits the 两委 and the posting."""
+    already reviewed (declared by the hours' approver) that awaits the 两委 and the posting.
+    Hours served more than DECLARATION_MAX_AGE_DAYS ago (an old 补录 approved late) are skipped,
+    as a villager's own declaration of so old a deed would be refused."""
     made: list[Declaration] = []
+    oldest = timezone.localdate() - timedelta(days=int(rule("DECLARATION_MAX_AGE_DAYS")))
     with system_scope("points.hours_declare_due"):
         rows = (
             HoursEntry._base_manager.filter(
                 status=HoursEntry.Status.APPROVED,
+                service_date__gte=oldest,
                 kind__in=[HoursEntry.Kind.ATTENDANCE, HoursEntry.Kind.MANUAL],
                 minutes__gt=0,
                 declaration__isnull=True,
