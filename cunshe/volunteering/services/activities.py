@@ -32,6 +32,7 @@ from cunshe.volunteering.models import (
     Station,
     Volunteer,
 )
+from cunshe.volunteering.services import notices
 
 MANAGE = "volunteering.manage"
 MAX_TEXT = 4000
@@ -231,27 +232,32 @@ def activity_cancel(
         reason,
     )
     _bump(activity, "status", "cancelled_at", "cancel_reason")
+    told = notices.tell_shift_cancelled(withdrawn, title=activity.title, reason=reason)
     audit("volunteering.activity.cancelled", actor=actor, jurisdiction=jurisdiction,
-          obj=activity, detail={"reason": reason, "signups_withdrawn": withdrawn})  # fmt: skip
+          obj=activity, detail={"reason": reason, "signups_withdrawn": len(withdrawn),
+                                "notified": told})  # fmt: skip
     return activity
 
 
-def _withdraw_all(signups: Any, now: datetime) -> int:
-    """Withdraw these live sign-ups and keep the volunteers' sign-up counts in step."""
-    rows = list(signups.select_for_update(of=("self",)).values_list("pk", "volunteer_id"))
+def _withdraw_all(signups: Any, now: datetime) -> list[tuple[int, datetime]]:
+    """Withdraw these live sign-ups and keep the volunteers' sign-up counts in step; returns
+    (volunteer id, shift start) of each, for telling them."""
+    rows = list(
+        signups.select_for_update(of=("self",)).values_list("pk", "volunteer_id", "starts_at")
+    )
     if not rows:
-        return 0
-    Signup._base_manager.filter(pk__in=[pk for pk, _v in rows]).update(
+        return []
+    Signup._base_manager.filter(pk__in=[pk for pk, _v, _s in rows]).update(
         status=Signup.Status.WITHDRAWN, withdrawn_at=now
     )
     per_volunteer: dict[int, int] = {}
-    for _pk, vid in rows:
+    for _pk, vid, _s in rows:
         per_volunteer[vid] = per_volunteer.get(vid, 0) + 1
     for vid, n in per_volunteer.items():
         Volunteer._base_manager.filter(pk=vid, shifts_signed__gte=n).update(
             shifts_signed=F("shifts_signed") - n
         )
-    return len(rows)
+    return [(vid, starts_at) for _pk, vid, starts_at in rows]
 
 
 def _clean_skills(skills: list[str] | None) -> list[str]:
@@ -310,7 +316,7 @@ def shift_create(
 def shift_cancel(*, actor: Any, jurisdiction: Jurisdiction, shift: Shift) -> Shift:
     """Cancel one shift before anyone signed in; its live sign-ups are withdrawn."""
     require(jurisdiction, shift.region_code)
-    shift = Shift._base_manager.select_for_update().get(pk=shift.pk)
+    shift = Shift._base_manager.select_for_update().select_related("activity").get(pk=shift.pk)
     if shift.cancelled_at is not None:
         raise ValidationError({"shift": _("该班次已取消。")})
     live = Signup._base_manager.filter(shift=shift, status=Signup.Status.SIGNED_UP)
@@ -320,6 +326,7 @@ def shift_cancel(*, actor: Any, jurisdiction: Jurisdiction, shift: Shift) -> Shi
     withdrawn = _withdraw_all(live, now)
     shift.cancelled_at = now
     shift.save(update_fields=["cancelled_at"])
+    told = notices.tell_shift_cancelled(withdrawn, title=shift.activity.title)
     audit("volunteering.shift.cancelled", actor=actor, jurisdiction=jurisdiction, obj=shift,
-          detail={"signups_withdrawn": withdrawn})  # fmt: skip
+          detail={"signups_withdrawn": len(withdrawn), "notified": told})  # fmt: skip
     return shift

@@ -26,7 +26,7 @@ from cunshe.residents.models import Household, Person
 from cunshe.residents.services import ConcurrentEdit
 from cunshe.volunteering.models import Declaration, EarningRule, HoursEntry, Objection, PointsEntry
 from cunshe.volunteering.rules import rule
-from cunshe.volunteering.services import ledger
+from cunshe.volunteering.services import ledger, notices
 
 DECLARE, REVIEW, APPROVE, PARTICIPATE = (
     "points.declare",
@@ -336,12 +336,13 @@ def declaration_reject(
     row.rejected_at = timezone.now()
     row.reject_reason = reason
     _save(row, "status", "rejected_by", "rejected_at", "reject_reason")
+    told = notices.tell_declarations([row], credited=False)
     audit(
         "points.declaration.rejected",
         actor=actor,
         jurisdiction=jurisdiction,
         obj=row,
-        detail={"reason": reason},
+        detail={"reason": reason, "notified": told},
     )
     return row
 
@@ -430,6 +431,7 @@ def objection_decide(
         row.rejected_at = now
         row.reject_reason = (_("异议成立：%(answer)s") % {"answer": answer})[:MAX_TEXT]
         _save(row, "status", "rejected_by", "rejected_at", "reject_reason")
+        notices.tell_declarations([row], credited=False)
     audit(
         "points.objection.decided",
         actor=actor,
@@ -488,6 +490,8 @@ def credit_due(*, today: date | None = None, actor: Any = None) -> int:
                 if _credit_one(row, today=today, actor=actor) is not None:
                     done.append(row)
         if done:
+            with transaction.atomic():
+                notices.tell_declarations(done, credited=True)
             audit_many(
                 [
                     Event(
@@ -521,6 +525,7 @@ def declaration_credit_now(
         raise ValidationError(_("还有未处理的异议，不能入账。"))
     entry = _credit_one(row, today=today, actor=actor)
     assert entry is not None
+    notices.tell_declarations([row], credited=True)
     audit(
         "points.declaration.credited",
         actor=actor,
