@@ -100,7 +100,12 @@ def project_create(
         raise ValidationError({"starts_on": _("请填写开始日期。")})
     if ends_on is not None and ends_on < starts_on:
         raise ValidationError({"ends_on": _("结束日期不能早于开始日期。")})
-    if organisation is not None and not jurisdiction.covers(organisation.region_code):
+    # The organisation is inside the jurisdiction, or based where it covers the project's
+    # region (the township's 团委 running a village's project): ancestor-or-self.
+    if organisation is not None and not (
+        jurisdiction.covers(organisation.region_code)
+        or region.code.startswith(organisation.region_code)
+    ):
         raise ValidationError({"organisation": _("该组织不在您的管辖范围内。")})
     if station is not None and not jurisdiction.covers(station.region_code):
         raise ValidationError({"station": _("该服务站不在您的管辖范围内。")})

@@ -16,6 +16,7 @@ import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -26,7 +27,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cunshe.core.access import require_jurisdiction, require_perm
-from cunshe.core.jurisdiction import Jurisdiction
+from cunshe.core.jurisdiction import CODE_LENGTHS, Jurisdiction
 from cunshe.regions.models import Level, Region
 from cunshe.residents.services import ConcurrentEdit
 from cunshe.volunteering import forms_activities as f
@@ -69,6 +70,17 @@ def _attempt(service: Any, **kw: Any) -> tuple[Any, list[str]]:
 # --- projects ------------------------------------------------------------------------------------
 
 
+def _organisations_for_projects(j: Jurisdiction) -> Any:
+    """Active organisations a project of the jurisdiction may name: those inside it and those
+    based above it whose region covers it (the township's 团委 for a village clerk)."""
+    above = {p[:n] for p in j.prefixes for n in CODE_LENGTHS if n < len(p)}
+    return (
+        Organisation._base_manager.filter(j.q() | Q(region_code__in=above))
+        .filter(active=True)
+        .order_by("name")
+    )
+
+
 def _project_form(j: Jurisdiction, data: Any = None) -> f.ProjectForm:
     regions = (
         Region.objects.within(j)
@@ -79,7 +91,7 @@ def _project_form(j: Jurisdiction, data: Any = None) -> f.ProjectForm:
     return f.ProjectForm(
         data,
         regions=regions,
-        organisations=Organisation.objects.within(j).filter(active=True).order_by("name"),
+        organisations=_organisations_for_projects(j),
         stations=Station.objects.within(j).filter(active=True).order_by("name"),
         initial={"starts_on": timezone.localdate()},
     )
