@@ -9,7 +9,6 @@ instead of skipping it.
 
 from __future__ import annotations
 
-import importlib
 import os
 import shutil
 from collections.abc import Iterator
@@ -78,22 +77,30 @@ def browser():  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def flushable_audit(transactional_db) -> Iterator[None]:  # type: ignore[no-untyped-def]
-    """Let a transactional test's flush empty the audit table on SQLite.
+    """Let a transactional test's flush empty the write-once tables on SQLite.
 
-    Audit events are append-only through database triggers. PostgreSQL's flush uses TRUNCATE,
-    which row triggers do not see; SQLite's uses DELETE, which they refuse. After the test and
-    before the flush: drop the triggers, empty the table, put the triggers back.
+    Audit events (core) and the points ledger and stock movements (volunteering) are write-once
+    through database triggers. PostgreSQL's flush uses TRUNCATE, which row triggers do not see;
+    SQLite's uses DELETE, which they refuse. After the test and before the flush, in one
+    transaction: drop every trigger, empty every table (rows referring to each other go
+    together), put the triggers back as they were.
     """
     yield
     connection = connections["default"]
     if connection.vendor != "sqlite":
         return
-    triggers = importlib.import_module("cunshe.core.migrations.0002_audit_append_only_triggers")
-    with connection.cursor() as cur:
-        for sql in triggers.SQLITE_REVERSE:
+    from django.core.management.color import no_style
+    from django.db import transaction
+
+    tables = connection.introspection.django_table_names(only_existing=True, include_views=False)
+    with transaction.atomic(using=connection.alias), connection.cursor() as cur:
+        cur.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+        triggers = cur.fetchall()
+        for name, _sql in triggers:
+            cur.execute(f'DROP TRIGGER "{name}"')
+        for sql in connection.ops.sql_flush(no_style(), tables):
             cur.execute(sql)
-        cur.execute("DELETE FROM core_auditevent")
-        for sql in triggers.SQLITE_FORWARD:
+        for _name, sql in triggers:
             cur.execute(sql)
 
 
