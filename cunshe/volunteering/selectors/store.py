@@ -163,6 +163,19 @@ def _heads(household_ids: list[int]) -> dict[int, str]:
     )
 
 
+def household_label(household: Household, *, masked: bool = True) -> str:
+    """'赵** 户（M-001）' (masked for the counter)."""
+    head = _heads([household.pk]).get(household.pk, "")
+    name = mask_name(head) if masked else head
+    return f"{name} 户（{household.number}）" if name else household.number
+
+
+def existing_household_account(household_id: int) -> PointsAccount | None:
+    """The household's points account if it has one; never creates it (reads stay reads: the
+    account is created by the first credit or by the POST that needs it)."""
+    return PointsAccount._base_manager.filter(household_id=household_id).first()
+
+
 def account_label(account: PointsAccount, *, masked: bool = True) -> str:
     """'赵** 户（M-001）' for a household, '钱**' for a person (masked for the counter)."""
     if account.kind == PointsAccount.Kind.HOUSEHOLD and account.household_id:
@@ -336,8 +349,7 @@ def own_household_account(
     person = own_person(j)
     if person is None:
         return None, None
-    account = PointsAccount._base_manager.filter(household_id=person.household_id).first()
-    return person.household, account
+    return person.household, existing_household_account(person.household_id)
 
 
 def village_stores(village_code: str) -> list[Store]:

@@ -42,6 +42,7 @@ from cunshe.volunteering.forms_points import (
 )
 from cunshe.volunteering.models import Declaration, EarningRule, Objection
 from cunshe.volunteering.selectors import points as sel
+from cunshe.volunteering.selectors import store as store_sel
 from cunshe.volunteering.services import declarations as dsvc
 from cunshe.volunteering.services import earning_rules as rsvc
 from cunshe.volunteering.services import ledger
@@ -408,21 +409,23 @@ def _my_page(
     own = sel.own_person(j)
     if own is None:
         return render(request, "volunteering/my_points.html", {"unlinked": True}, status=status)
-    account = ledger.household_account(own.household)
+    # A GET creates nothing: no account yet → balance 0, "尚无积分", no card until the first
+    # credit (or the card reset POST) creates the account.
+    account = store_sel.existing_household_account(own.household_id)
     village = own.household.region_code[:12]
     rules = sel.current_rules_of_village(village)
     posted = list(sel.posted_in_village(village).exclude(household_id=own.household_id)[:50])
     for d in posted:
         d.masked_household = mask_name(d.household.address or d.household.number)
     mine = list(sel.household_declarations(own.household_id)[:50])
-    qr = segno.make(account.card_token, error="m").svg_data_uri(scale=6)
+    qr = segno.make(account.card_token, error="m").svg_data_uri(scale=6) if account else ""
     return render(
         request,
         "volunteering/my_points.html",
         {
             "own": own,
             "account": account,
-            "lines": sel.movements_with_running(account, limit=50),
+            "lines": sel.movements_with_running(account, limit=50) if account else [],
             "pending": [
                 d for d in mine if d.status in (*dsvc.OPEN_STATUSES, Declaration.Status.POSTED)
             ],

@@ -36,7 +36,6 @@ from cunshe.volunteering.forms_store import (
 )
 from cunshe.volunteering.models import Donor, PointsAccount, StockMovement, Store
 from cunshe.volunteering.selectors import store as sel
-from cunshe.volunteering.services import ledger
 from cunshe.volunteering.services import store as svc
 from cunshe.web.forms import call_into_form
 
@@ -257,6 +256,7 @@ def counter(request: HttpRequest, pk: int) -> HttpResponse:
     j = _j(request)
     store = sel.get_store_for(j, pk, need=STORE)
     account: PointsAccount | None = None
+    no_account: Household | None = None
     results: list[dict] = []
     error = ""
     status = 200
@@ -281,9 +281,12 @@ def counter(request: HttpRequest, pk: int) -> HttpResponse:
             household = Household.objects.within(j).get(pk=int(request.GET["household"]))
         except (ValueError, Household.DoesNotExist):
             raise Http404 from None
-        account = ledger.household_account(household)
-        return redirect(reverse("volunteering:store_counter", args=[store.pk])
-                        + f"?account={account.pk}")  # fmt: skip
+        # A GET creates nothing: a household that never earned has no account yet (balance 0).
+        account = sel.existing_household_account(household.pk)
+        if account is not None:
+            return redirect(reverse("volunteering:store_counter", args=[store.pk])
+                            + f"?account={account.pk}")  # fmt: skip
+        no_account = household
     elif request.GET.get("q"):
         results = sel.households_search(j, request.GET["q"])
     if request.method == "POST":
@@ -314,6 +317,8 @@ def counter(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "store": store, "account": account, "results": results, "error": error,
         "label": sel.account_label(account) if account else "",
+        "no_account": no_account,
+        "no_account_label": sel.household_label(no_account) if no_account else "",
         "goods": _counter_goods(store, wanted) if account else [],
         "request_key": uuid.uuid4().hex, "done": done,
         "query": request.GET.get("q", ""),
