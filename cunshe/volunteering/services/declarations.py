@@ -355,12 +355,20 @@ def declaration_withdraw(
     declaration: Declaration,
     expected_version: int | None = None,
 ) -> Declaration:
-    """The declarant takes it back before the 两委 approves it."""
+    """The declarant takes it back before the 两委 approves it.
+
+    Not a declaration made from approved volunteer hours (`hours_entry` set): it is filed in the
+    hours approver's name, and the hours can never be declared again, so a withdrawal would
+    silently lose them; only a 两委 rejection with a reason ends it."""
     row = _lock(declaration)
     if row.declared_by_id != getattr(actor, "pk", None):
         _in_scope(jurisdiction, row)
         raise PermissionDenied(_("只有申报人可以撤回。"))
     _check_version(row, expected_version)
+    if row.hours_entry_id is not None:
+        raise ValidationError(
+            _("由志愿服务时长生成的申报不能撤回；如有不实，请村两委驳回并写明理由。")
+        )
     if row.status not in OPEN_STATUSES:
         raise ValidationError(_("已审批或已结束的申报不能撤回。"))
     row.status = Status.WITHDRAWN

@@ -272,7 +272,9 @@ def _declaration_page(
                     and bool(dsvc.review_capacity(j, user, row))
                 )
             ),
-            "may_withdraw": row.status in dsvc.OPEN_STATUSES and row.declared_by_id == user.pk,
+            "may_withdraw": row.status in dsvc.OPEN_STATUSES
+            and row.declared_by_id == user.pk
+            and row.hours_entry_id is None,
             "may_decide": j.has_perm(dsvc.APPROVE),
             "may_credit": row.status == Declaration.Status.POSTED
             and j.has_perm(dsvc.APPROVE)
