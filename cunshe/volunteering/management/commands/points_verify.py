@@ -42,28 +42,45 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def _fix(self) -> list[str]:
+        """Lock first, then read the movements, then rewrite: all in one transaction.
+
+        The rows are locked in the services' order (services/store.py: items by id, then
+        accounts by id, then the audit chain — so the locks come before system_scope, whose
+        entry is audited). A redemption running now either committed before the locks were
+        granted (its movements are then seen by the sums, read after the locks under READ
+        COMMITTED) or waits for this transaction; no cache is rewritten from stale sums, and
+        no lock is taken in the opposite order (no deadlock with the counter).
+        """
+        items = list(
+            StoreItem._base_manager.select_for_update().order_by("pk").values_list("pk", "stock")
+        )
+        accounts = list(
+            PointsAccount._base_manager.select_for_update()
+            .order_by("pk")
+            .values_list("pk", "balance")
+        )
         fixed: list[str] = []
         with system_scope("points_verify --fix") as j:
-            sums = dict(
-                Movement.objects.values("account_id")
-                .annotate(s=Sum("points"))
-                .values_list("account_id", "s")
-            )
-            for acc in PointsAccount.objects.select_for_update().order_by("pk"):
-                expected = int(sums.get(acc.pk) or 0)
-                if acc.balance != expected:
-                    PointsAccount._base_manager.filter(pk=acc.pk).update(balance=expected)
-                    fixed.append(f"account {acc.pk}: {acc.balance} -> {expected}")
             stock = dict(
-                StockMovement.objects.values("item_id")
+                StockMovement._base_manager.values("item_id")
                 .annotate(s=Sum("quantity"))
                 .values_list("item_id", "s")
             )
-            for item in StoreItem.objects.select_for_update().order_by("pk"):
-                expected = int(stock.get(item.pk) or 0)
-                if item.stock != expected:
-                    StoreItem._base_manager.filter(pk=item.pk).update(stock=expected)
-                    fixed.append(f"item {item.pk}: stock {item.stock} -> {expected}")
+            sums = dict(
+                Movement._base_manager.values("account_id")
+                .annotate(s=Sum("points"))
+                .values_list("account_id", "s")
+            )
+            for pk, cached in items:
+                expected = int(stock.get(pk) or 0)
+                if cached != expected:
+                    StoreItem._base_manager.filter(pk=pk).update(stock=expected)
+                    fixed.append(f"item {pk}: stock {cached} -> {expected}")
+            for pk, balance in accounts:
+                expected = int(sums.get(pk) or 0)
+                if balance != expected:
+                    PointsAccount._base_manager.filter(pk=pk).update(balance=expected)
+                    fixed.append(f"account {pk}: {balance} -> {expected}")
             if fixed:
                 audit("points.ledger.caches_fixed", jurisdiction=j, detail={"fixed": fixed})
         return fixed
