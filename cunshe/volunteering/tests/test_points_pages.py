@@ -115,7 +115,8 @@ def test_villager_page_declare_object_and_reset(client_as, cast, posted, village
                                         "reason": "没这回事"})  # fmt: skip
     assert r.status_code == 302 and Objection._base_manager.count() == 1
     token = ledger.household_account(villager_person.household).card_token
-    assert client.post("/vol/me/points/", {"action": "reset_card"}).status_code == 302
+    r = client.post("/vol/me/points/", {"action": "reset_card", "confirm": "1"})
+    assert r.status_code == 302
     assert ledger.household_account(villager_person.household).card_token != token
     assert AuditEvent.objects.filter(action="points.card.reset").exists()
     assert (

@@ -501,6 +501,10 @@ def my_points(request: HttpRequest) -> HttpResponse:
             messages.error(request, " ".join(form.non_field_errors()))
         return _my_page(request, j, status=400)
     if action == "reset_card":
+        # One tap must not void the card: the form asks to tick 确认作废旧卡 first.
+        if request.POST.get("confirm") != "1":
+            messages.error(request, _("请先勾选“确认作废旧卡”，再重置积分卡。"))
+            return _my_page(request, j, status=400)
         psvc.card_reset(
             actor=request.user, jurisdiction=j, account=ledger.household_account(own.household)
         )
