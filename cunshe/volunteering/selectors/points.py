@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet, Sum
@@ -120,17 +121,32 @@ def get_account_for(j: Jurisdiction, pk: int, need: str = VIEW) -> PointsAccount
     )
 
 
+_INTERNAL_ID = re.compile(r"（申报#\d+）")
+
+
+def villager_memo(memo: str) -> str:
+    """A ledger memo as a villager reads it: without internal ids (entries credited before the
+    memos dropped them said '孝敬照料老人 ×1（申报#2）'; ledger rows are never rewritten)."""
+    return _INTERNAL_ID.sub("", memo)
+
+
 def movements_with_running(account: PointsAccount, limit: int = 200) -> list[dict[str, Any]]:
-    """The account's movements, newest first, each with the balance after it."""
+    """The account's movements, newest first, each with the balance after it, its memo as a
+    villager reads it and the declaration it credited (None otherwise) for the staff's link."""
     rows = list(
         Movement._base_manager.filter(account=account)
-        .select_related("entry")
+        .select_related("entry__declaration")
         .order_by("-id")[:limit]
     )
     running = account.balance
     out = []
     for m in rows:
-        out.append({"movement": m, "entry": m.entry, "after": running})
+        try:
+            declaration = m.entry.declaration  # cached by select_related
+        except Declaration.DoesNotExist:
+            declaration = None
+        out.append({"movement": m, "entry": m.entry, "after": running,
+                    "memo": villager_memo(m.entry.memo), "declaration": declaration})  # fmt: skip
         running -= m.points
     return out
 

@@ -467,8 +467,9 @@ def _credit_one(row: Declaration, *, today: date, actor: Any) -> PointsEntry | N
         kind=PointsEntry.Kind.EARN,
         region=ledger._village(row.region),
         lines=[(ledger.issuance_account(row.region), -row.points), (account, row.points)],
-        memo=_("%(name)s ×%(qty)s（申报#%(pk)s）")
-        % {"name": row.rule.name, "qty": row.quantity.normalize(), "pk": row.pk},
+        # No internal id in the memo (the villager reads it); staff reach the declaration
+        # through the entry (Declaration.entry) on the account page.
+        memo=_("%(name)s ×%(qty)s") % {"name": row.rule.name, "qty": row.quantity.normalize()},
         actor=actor,
     )
     row.status = Status.CREDITED

@@ -28,3 +28,34 @@ def test_card_reset_needs_the_confirmation_tick(client_as, villager_person, poin
     account.refresh_from_db()
     assert account.card_token != token
     assert AuditEvent.objects.filter(action="points.card.reset").count() == 1
+
+
+def test_credited_memo_has_no_internal_id_and_staff_still_reach_the_declaration(
+    client_as, cast, posted, villager_person
+):  # type: ignore[no-untyped-def]
+    from cunshe.volunteering.services import declarations as dsvc
+    from cunshe.volunteering.tests.points_fixtures import later
+
+    row = posted(hh=0)  # the villager's own household
+    dsvc.credit_due(today=later(row))
+    row.refresh_from_db()
+    assert row.entry.memo.endswith(" ×2")
+    assert "申报#" not in row.entry.memo
+    page = client_as("villager").get("/vol/me/points/").content.decode()
+    assert row.entry.memo in page and "申报#" not in page
+    account = ledger.household_account(villager_person.household)
+    desk = client_as("leader_a").get(f"/vol/points/accounts/{account.pk}/").content.decode()
+    assert f'href="/vol/points/declarations/{row.pk}/"' in desk and f"申报#{row.pk}" in desk
+
+
+def test_an_old_memo_with_an_id_is_shown_to_the_villager_without_it(
+    client_as, cast, villager_person, points
+):  # type: ignore[no-untyped-def]
+    from cunshe.volunteering.tests.store_fixtures import credit
+
+    account = ledger.household_account(villager_person.household)
+    credit(account, 5, memo="孝敬照料老人 ×1（申报#2）")
+    client = client_as("villager")
+    for url in ("/vol/me/points/", "/vol/me/store/statement/"):
+        page = client.get(url).content.decode()
+        assert "孝敬照料老人 ×1" in page and "申报#2" not in page, url

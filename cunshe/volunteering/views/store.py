@@ -36,6 +36,7 @@ from cunshe.volunteering.forms_store import (
 )
 from cunshe.volunteering.models import Donor, PointsAccount, StockMovement, Store
 from cunshe.volunteering.selectors import store as sel
+from cunshe.volunteering.selectors.points import villager_memo
 from cunshe.volunteering.services import store as svc
 from cunshe.web.forms import call_into_form
 
@@ -378,8 +379,11 @@ def _account_rows(st: sel.AccountStatement) -> list[list]:
     return rows
 
 
-def _account_statement_response(request, j, account, month, template, xlsx):  # type: ignore[no-untyped-def]
+def _account_statement_response(request, j, account, month, template, xlsx, villager=False):  # type: ignore[no-untyped-def]
     st = sel.account_statement(account, month)
+    if villager:
+        for r in st.rows:
+            r["memo"] = villager_memo(r["memo"])
     label = sel.account_label(account, masked=False)
     if xlsx:
         audit("points.statement.exported", jurisdiction=j, obj=account,
@@ -455,7 +459,7 @@ def my_store_statement(request: HttpRequest) -> HttpResponse:
                       {"st": None, "household": household})  # fmt: skip
     return _account_statement_response(
         request, j, account, request.GET.get("month"), "volunteering/my_store_statement.html",
-        False,
+        False, villager=True,
     )  # fmt: skip
 
 
