@@ -3,7 +3,8 @@ the score matrix built with numpy, the optimal assignment (linear_sum_assignment
 slots, volunteer copies and conflict re-solve, cunshe/volunteering/matching/assign.py) and the
 greedy baseline, timed; prints the total score of each and the ratio optimal / greedy.
 
-    .venv/bin/python bench/bench_matching.py [--needs 5000] [--volunteers 10000] [--days 14]
+    .venv/bin/python bench/volunteering_matching.py [--needs 5000] [--volunteers 10000]
+        [--days 14]
         [--copies 2] [--seed 7]
 
 The county has 20 townships × 15 villages × 5 hamlets; 80 % of hamlets and every village have
