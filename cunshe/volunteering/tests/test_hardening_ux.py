@@ -59,3 +59,20 @@ def test_an_old_memo_with_an_id_is_shown_to_the_villager_without_it(
     for url in ("/vol/me/points/", "/vol/me/store/statement/"):
         page = client.get(url).content.decode()
         assert "孝敬照料老人 ×1" in page and "申报#2" not in page, url
+
+
+def test_one_wording_for_a_volunteer_without_a_star(client_as, cast):  # type: ignore[no-untyped-def]
+    from pathlib import Path
+
+    from cunshe.volunteering.tests.reports_fixtures import period, township_records
+
+    township_records(cast)  # village A has a registered volunteer with 0 hours (no star)
+    html = client_as("township_officer").get("/vol/reports/", period()).content.decode()
+    assert "未评星" in html and "未定级" not in html
+    app = Path(__file__).resolve().parents[1]
+    stale = [
+        str(p.relative_to(app))
+        for p in [*app.rglob("*.py"), *app.rglob("*.html")]
+        if "tests" not in p.parts and "未定级" in p.read_text(encoding="utf-8")
+    ]
+    assert stale == []

@@ -77,7 +77,7 @@ def tables(data: dict[str, Any]) -> dict[str, Table]:
         }
     if data["volunteers"] is not None:
         v = data["volunteers"]
-        stars = [_("%(n)d星") % {"n": s} if s else _("未定级") for s in selectors.STARS]
+        stars = [_("%(n)d星") % {"n": s} if s else _("未评星") for s in selectors.STARS]
         out["stars"] = {
             "title": _("志愿者星级"),
             "headers": [unit_head, *stars, _("在册"), _("区间内有服务")],
@@ -177,7 +177,7 @@ def chart_data(data: dict[str, Any]) -> dict[str, Any]:
         }
     if data["volunteers"] is not None:
         chart["stars"] = {
-            "labels": [_("%(n)d星") % {"n": s} if s else _("未定级") for s in selectors.STARS],
+            "labels": [_("%(n)d星") % {"n": s} if s else _("未评星") for s in selectors.STARS],
             "values": data["volunteers"]["totals"]["by_star"],
             "label": _("志愿者人数"),
         }
