@@ -67,12 +67,14 @@ SPRITE_ICONS = [
     "hand-thumbs-up",
     "heart",
     "house",
+    "house-heart",
     "info-circle",
     "journal-text",
     "key",
     "list",
     "megaphone",
     "patch-check",
+    "pen",
     "people",
     "person",
     "person-circle",
@@ -86,6 +88,7 @@ SPRITE_ICONS = [
     "star",
     "telephone",
     "translate",
+    "ui-checks",
     "x-lg",
 ]
 
