@@ -46,6 +46,7 @@ def test_the_township_page_has_units_tables_and_chart_data(cast, stats_data, cli
     assert data["trend"]["months"] == ["2026-01", "2026-02", "2026-03"]
     assert data["trend"]["alerts"] == [2, 3, 6]
     assert "care/stats.js" in html and "vendor/echarts/echarts.min.js" in html
+    assert html.index("web/js/charts.js") < html.index("care/stats.js")  # the shared drawer first
     assert "<script>" not in html and "data-small-cells" not in html
     assert f'href="?region={cast.village_a.code}&amp;from=2026-01-01&amp;to=2026-03-31"' in html
 

@@ -46,6 +46,7 @@ def test_the_township_page_shows_units_totals_and_chart_data(cast, dataset, clie
     assert data["trend"]["months"] == ["2026-01", "2026-02", "2026-03"]
     assert data["trend"]["total"] == [2, 2, 2]
     assert "servicedesk/metrics.js" in html and "vendor/echarts/echarts.min.js" in html
+    assert html.index("web/js/charts.js") < html.index("servicedesk/metrics.js")
     assert "<script>" not in html  # no inline script (CSP)
 
 

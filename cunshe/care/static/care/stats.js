@@ -6,18 +6,6 @@
 
   var PALETTE = ["#d9480f", "#ae3ec9", "#1f6feb", "#2f9e44", "#f59f00"];
 
-  function readData() {
-    var node = document.getElementById("care-stats-data");
-    if (!node) {
-      return null;
-    }
-    try {
-      return JSON.parse(node.textContent);
-    } catch (e) {
-      return null;
-    }
-  }
-
   function unitsOption(data) {
     var units = data.units;
     var many = units.names.length > 12;
@@ -106,37 +94,5 @@
 
   var BUILDERS = { units: unitsOption, risk: riskOption, alerts: alertsOption, trend: trendOption };
 
-  function draw() {
-    var data = readData();
-    if (!data || typeof window.echarts === "undefined") {
-      return;
-    }
-    var charts = [];
-    document.querySelectorAll("[data-chart]").forEach(function (el) {
-      var build = BUILDERS[el.getAttribute("data-chart")];
-      if (!build) {
-        return;
-      }
-      var chart = window.echarts.init(el, null, { renderer: "canvas" });
-      var option = build(data);
-      option.animation = false;
-      chart.setOption(option);
-      charts.push(chart);
-    });
-    var pending = null;
-    window.addEventListener("resize", function () {
-      if (pending) {
-        window.clearTimeout(pending);
-      }
-      pending = window.setTimeout(function () {
-        charts.forEach(function (c) { c.resize(); });
-      }, 150);
-    });
-  }
-
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", draw);
-  } else {
-    draw();
-  }
+  window.csCharts.draw("care-stats-data", BUILDERS);
 })();

@@ -3,18 +3,6 @@
 (function () {
   "use strict";
 
-  function readData() {
-    var node = document.getElementById("metrics-data");
-    if (!node) {
-      return null;
-    }
-    try {
-      return JSON.parse(node.textContent);
-    } catch (e) {
-      return null;
-    }
-  }
-
   var PALETTE = ["#1f6feb", "#d9480f", "#2f9e44", "#ae3ec9", "#f59f00"];
 
   function percentAxis(name) {
@@ -111,38 +99,5 @@
 
   var BUILDERS = { units: unitsOption, trend: trendOption, modes: modesOption };
 
-  function draw() {
-    var data = readData();
-    if (!data || typeof window.echarts === "undefined") {
-      return;
-    }
-    var charts = [];
-    document.querySelectorAll("[data-chart]").forEach(function (el) {
-      var build = BUILDERS[el.getAttribute("data-chart")];
-      if (!build) {
-        return;
-      }
-      var chart = window.echarts.init(el, null, { renderer: "canvas" });
-      var option = build(data);
-      // No drawing animation: old office PCs stay responsive, and the numbers show at once.
-      option.animation = false;
-      chart.setOption(option);
-      charts.push(chart);
-    });
-    var pending = null;
-    window.addEventListener("resize", function () {
-      if (pending) {
-        window.clearTimeout(pending);
-      }
-      pending = window.setTimeout(function () {
-        charts.forEach(function (c) { c.resize(); });
-      }, 150);
-    });
-  }
-
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", draw);
-  } else {
-    draw();
-  }
+  window.csCharts.draw("metrics-data", BUILDERS);
 })();

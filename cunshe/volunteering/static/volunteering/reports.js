@@ -5,18 +5,6 @@
 
   var PALETTE = ["#1f6feb", "#d9480f", "#2f9e44", "#ae3ec9", "#f59f00"];
 
-  function readData() {
-    var node = document.getElementById("vol-reports-data");
-    if (!node) {
-      return null;
-    }
-    try {
-      return JSON.parse(node.textContent);
-    } catch (e) {
-      return null;
-    }
-  }
-
   function bars(names, series, horizontal) {
     var many = names.length > 12;
     var category = {
@@ -40,44 +28,18 @@
   }
 
   var BUILDERS = {
-    hours: function (d) { return bars(d.units, [{ name: d.hours.label, data: d.hours.values }]); },
-    stars: function (d) { return bars(d.stars.labels, [{ name: d.stars.label, data: d.stars.values }]); },
-    categories: function (d) { return bars(d.categories.labels, d.categories.series, true); },
-    store: function (d) { return bars(d.units, d.store.series); }
+    // A table the reader may not see (points without points.reports …) has no data: no chart.
+    hours: function (d) {
+      return d.hours ? bars(d.units, [{ name: d.hours.label, data: d.hours.values }]) : null;
+    },
+    stars: function (d) {
+      return d.stars ? bars(d.stars.labels, [{ name: d.stars.label, data: d.stars.values }]) : null;
+    },
+    categories: function (d) {
+      return d.categories ? bars(d.categories.labels, d.categories.series, true) : null;
+    },
+    store: function (d) { return d.store ? bars(d.units, d.store.series) : null; }
   };
 
-  function draw() {
-    var data = readData();
-    if (!data || typeof window.echarts === "undefined") {
-      return;
-    }
-    var charts = [];
-    document.querySelectorAll("[data-chart]").forEach(function (el) {
-      var name = el.getAttribute("data-chart");
-      var build = BUILDERS[name];
-      if (!build || !data[name]) {
-        return;
-      }
-      var chart = window.echarts.init(el, null, { renderer: "canvas" });
-      var option = build(data);
-      option.animation = false;
-      chart.setOption(option);
-      charts.push(chart);
-    });
-    var pending = null;
-    window.addEventListener("resize", function () {
-      if (pending) {
-        window.clearTimeout(pending);
-      }
-      pending = window.setTimeout(function () {
-        charts.forEach(function (c) { c.resize(); });
-      }, 150);
-    });
-  }
-
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", draw);
-  } else {
-    draw();
-  }
+  window.csCharts.draw("vol-reports-data", BUILDERS);
 })();
