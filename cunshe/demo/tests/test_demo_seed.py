@@ -5,6 +5,7 @@ from cunshe.accounts.models import RoleAssignment, User
 from cunshe.accounts.roles import Role
 from cunshe.demo.people import DEMO_PASSWORD, DEMO_PEOPLE
 from cunshe.demo.services import demo_seed
+from cunshe.demo.volunteering import CADRES
 from cunshe.regions.models import Kind, Level, Region
 
 NAMES = {2: "省", 4: "市", 6: "县", 9: "镇", 12: "村"}
@@ -56,7 +57,8 @@ def test_seed_creates_logins_that_work_and_is_idempotent():
     assert all(g.code.startswith("220182102200") and len(g.code) == 15 for g in groups)
     second = demo_seed(seed=1)
     assert second and not any(second.values()), second
-    assert User.objects.count() == len(DEMO_PEOPLE)
+    # The logins, plus the volunteering demo's non-login cadres (three people for four eyes).
+    assert User.objects.count() == len(DEMO_PEOPLE) + len(CADRES)
 
 
 @pytest.mark.django_db

@@ -5,6 +5,7 @@ its page moving the matter, pinned query counts for the desk and an item's page.
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
 from cunshe.core.jurisdiction import system_scope
 from cunshe.selfgov.jobs.disclosure import disclosure_daily
@@ -50,7 +51,7 @@ def test_publishing_from_the_page(cast, js, client_as):
     assert good.status_code == 302
     item = Disclosure.objects.within(js.clerk_a).get()
     assert good["Location"] == f"/gov/disclosures/{item.pk}/"
-    assert item.period_start == item.period_end == item.published_at.date()
+    assert item.period_start == item.period_end == timezone.localdate(item.published_at)
 
 
 def test_a_decision_published_from_the_matter_page_moves_it(cast, js, client_as, new_matter, walk):
