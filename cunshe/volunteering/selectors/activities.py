@@ -17,8 +17,8 @@ from cunshe.volunteering.models import (
     Skill,
     Volunteer,
 )
+from cunshe.volunteering.selectors import volunteers as volunteer_selectors
 from cunshe.volunteering.services.commitments import LIVE_SIGNUP
-from cunshe.volunteering.services.shifts import volunteer_of
 
 VIEW = "volunteering.view"
 MANAGE = "volunteering.manage"
@@ -121,8 +121,8 @@ def volunteers_for_signup(jurisdiction: Jurisdiction, shift: Shift) -> QuerySet[
 
 
 def own_volunteer(jurisdiction: Jurisdiction | None, user: object) -> Volunteer | None:
-    require_perm(jurisdiction, PARTICIPATE)
-    return volunteer_of(user)
+    j = require_perm(jurisdiction, PARTICIPATE)
+    return volunteer_selectors.own_volunteer(j)
 
 
 def open_activities(jurisdiction: Jurisdiction | None) -> list[Activity]:

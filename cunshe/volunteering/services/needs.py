@@ -33,6 +33,7 @@ from cunshe.volunteering.matching import score as sc
 from cunshe.volunteering.models import HamletLocation, Match, Need, ServiceCategory, Volunteer
 from cunshe.volunteering.models.volunteers import Skill
 from cunshe.volunteering.rules import rule
+from cunshe.volunteering.selectors.volunteers import own_volunteer
 from cunshe.volunteering.services import commitments
 
 VIEW, MANAGE, PARTICIPATE = "volunteering.view", "volunteering.manage", "volunteering.participate"
@@ -609,17 +610,6 @@ def match_withdraw(*, actor: Any, jurisdiction: Jurisdiction, match: Match) -> M
         detail={"need": need.pk},
     )
     return m
-
-
-def own_volunteer(j: Jurisdiction) -> Volunteer | None:
-    """The caller's own volunteer record (by account, or through the register)."""
-    if j.user_id is None:
-        return None
-    return (
-        Volunteer.objects.within(j)
-        .filter(Q(account_id=j.user_id) | Q(person__account_id=j.user_id))
-        .first()
-    )
 
 
 def _own_match(j: Jurisdiction, match: Match) -> Match:
